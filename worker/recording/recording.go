@@ -1,0 +1,78 @@
+// Package recording holds what leakspec measured while a worker ran: the
+// memory of its process tree over time and the events that happened
+// meanwhile.
+//
+// A Recording is plain data. The worker package fills one in while it samples
+// a running worker; matchers judge it and reports draw and file it, without
+// knowing anything about processes. It marshals to JSON so that it can cross
+// Ginkgo's parallel processes as a report entry.
+package recording
+
+import "time"
+
+// Sample is one measurement of the whole process tree of a worker.
+type Sample struct {
+	// At is the time since the recording started, read from the monotonic
+	// clock, so wall-clock jumps never bend a series.
+	At time.Duration `json:"at"`
+	// RSS is the resident set size summed over every process in the tree.
+	RSS uint64 `json:"rss"`
+	// PSS (proportional set size) and USS (unique set size, private pages
+	// only) are summed over the tree from smaps_rollup. Reading smaps_rollup
+	// walks the page tables of the target, so it happens at the slow rate;
+	// only samples with Detailed set carry them.
+	PSS      uint64 `json:"pss,omitempty"`
+	USS      uint64 `json:"uss,omitempty"`
+	Detailed bool   `json:"detailed,omitempty"`
+	// Processes is how many processes the tree had when it was sampled.
+	Processes int `json:"processes"`
+}
+
+// Event marks something that happened while recording, such as a job
+// finishing or a message being retried.
+type Event struct {
+	At     time.Duration `json:"at"`
+	Name   string        `json:"name"`
+	Detail string        `json:"detail,omitempty"`
+}
+
+// Recording is the memory series of one worker run and its events.
+type Recording struct {
+	// Name says what was recorded, usually the spec's text.
+	Name string `json:"name"`
+	// Started is the wall-clock time the recording began, for reports only.
+	Started time.Time `json:"started"`
+	// Duration is how long the recording ran.
+	Duration time.Duration `json:"duration"`
+	// Interval and SlowInterval are the sampling periods for RSS and for
+	// PSS/USS.
+	Interval     time.Duration `json:"interval"`
+	SlowInterval time.Duration `json:"slow_interval"`
+	// Ceiling is the tree RSS above which the worker was to be killed.
+	Ceiling uint64   `json:"ceiling"`
+	Samples []Sample `json:"samples"`
+	Events  []Event  `json:"events,omitempty"`
+	// Aborted says why the worker was stopped before the scenario ended,
+	// for instance because it crossed the ceiling; empty when it was not.
+	Aborted string `json:"aborted,omitempty"`
+}
+
+// Peak returns the highest tree RSS sampled, or 0 for an empty recording.
+func (r Recording) Peak() uint64 {
+	var peak uint64
+	for _, s := range r.Samples {
+		peak = max(peak, s.RSS)
+	}
+	return peak
+}
+
+// Count returns how many events carry the given name.
+func (r Recording) Count(name string) int {
+	n := 0
+	for _, e := range r.Events {
+		if e.Name == name {
+			n++
+		}
+	}
+	return n
+}
