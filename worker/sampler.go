@@ -1,0 +1,243 @@
+package worker
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/leakspec/leakspec/internal/bytesize"
+	"github.com/leakspec/leakspec/worker/recording"
+	"github.com/prometheus/procfs"
+)
+
+// sampleFailed names the event that records a sample the sampler could not
+// take, such as a /proc it may not read. A failing sample is skipped, not
+// recorded as zero, which would read as the worker freeing its memory.
+const sampleFailed = "sample failed"
+
+// SamplerConfig says how often a Sampler measures and when it kills. Its zero
+// value is ready to use: each zero field takes the default its comment
+// names.
+type SamplerConfig struct {
+	Interval     time.Duration // RSS period; zero value -> 100ms
+	SlowInterval time.Duration // PSS/USS period; zero -> 1s
+	Ceiling      uint64        // tree RSS that triggers Kill; zero -> 4 GiB
+	ProcRoot     string        // "" -> "/proc"
+}
+
+// withDefaults returns c with every zero field set to its default. This is
+// the one place the defaults live.
+func (c SamplerConfig) withDefaults() SamplerConfig {
+	if c.Interval == 0 {
+		c.Interval = 100 * time.Millisecond
+	}
+	if c.SlowInterval == 0 {
+		c.SlowInterval = time.Second
+	}
+	if c.Ceiling == 0 {
+		c.Ceiling = 4 * bytesize.GiB
+	}
+	if c.ProcRoot == "" {
+		c.ProcRoot = procfs.DefaultMountPoint
+	}
+	return c
+}
+
+// Sampler measures the memory of a worker's process tree at a steady rate
+// until it is stopped. StartSampler starts one.
+type Sampler struct {
+	rec        *Recorder
+	procFS     procfs.FS
+	root, pgid int
+	cfg        SamplerConfig
+	kill       func(reason string)
+
+	halt     chan struct{} // closed by Stop
+	done     chan struct{} // closed when the sampling goroutine returns
+	stopOnce sync.Once
+
+	// Owned by the sampling goroutine once StartSampler has returned.
+	slowDue   time.Time // when the next sample is to read smaps_rollup
+	killed    bool
+	lastError string
+}
+
+// StartSampler samples the tree of root (in process group pgid) into rec until
+// Stop; a sample is taken immediately at start.
+//
+// The tree is root, its descendants and every process in group pgid (see
+// SampleTree). Every cfg.Interval the sampler adds a sample of the tree's
+// summed RSS to rec; the first sample on or after each cfg.SlowInterval also
+// carries PSS and USS, read in the same pass, so that one row describes one
+// instant. A tree that has vanished is still sampled, as zero processes: what
+// that means is for the spec to decide.
+//
+// The moment the tree's RSS exceeds cfg.Ceiling, the sampler records the
+// reason with rec.Abort and calls kill with it, once. kill runs on the
+// sampling goroutine and should return promptly: sampling resumes when it
+// returns, and the samples that follow show the memory coming down.
+//
+// A sample that cannot be taken (for instance, a /proc the test may not read)
+// is skipped and noted once as a "sample failed" event. StartSampler fails,
+// with an error that starts with "start sampler:", when cfg is invalid, when
+// root's /proc entry cannot be read, or when the first sample cannot be
+// taken.
+func StartSampler(rec *Recorder, root, pgid int, cfg SamplerConfig, kill func(reason string)) (*Sampler, error) {
+	if kill == nil {
+		return nil, errors.New("start sampler: no kill function was given, so the memory ceiling could not stop the worker")
+	}
+	if cfg.Interval < 0 || cfg.SlowInterval < 0 {
+		return nil, fmt.Errorf("start sampler: a sampling interval cannot be negative, and these are %v and %v", cfg.Interval, cfg.SlowInterval)
+	}
+	cfg = cfg.withDefaults()
+	procFS, err := procfs.NewFS(cfg.ProcRoot)
+	if err != nil {
+		return nil, fmt.Errorf("start sampler: %w", err)
+	}
+	leader, err := procFS.Proc(root)
+	if err != nil {
+		return nil, fmt.Errorf("start sampler: %w", err)
+	}
+	if _, err := leader.Stat(); err != nil {
+		return nil, fmt.Errorf("start sampler: %w", err)
+	}
+
+	rec.describeSampling(cfg)
+	s := &Sampler{
+		rec:     rec,
+		procFS:  procFS,
+		root:    root,
+		pgid:    pgid,
+		cfg:     cfg,
+		kill:    kill,
+		halt:    make(chan struct{}),
+		done:    make(chan struct{}),
+		slowDue: time.Now(),
+	}
+	if err := s.sample(); err != nil {
+		return nil, fmt.Errorf("start sampler: %w", err)
+	}
+	go s.run(time.NewTicker(cfg.Interval))
+	return s, nil
+}
+
+// Stop ends sampling, waits for the sampling goroutine to return, and returns
+// the final snapshot of the Recording, its Duration frozen at the moment
+// sampling ended. Calling Stop again returns a fresh snapshot of the same
+// Recording.
+func (s *Sampler) Stop() recording.Recording {
+	s.stopOnce.Do(func() {
+		close(s.halt)
+		<-s.done
+		s.rec.stop()
+	})
+	return s.rec.Snapshot()
+}
+
+// run samples at every tick until Stop. A ticker drops the ticks a slow
+// sample overlaps, so a stalled /proc read delays the series instead of
+// piling up a burst of catch-up samples.
+func (s *Sampler) run(ticker *time.Ticker) {
+	defer close(s.done)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-s.halt:
+			return
+		case <-ticker.C:
+			s.noteFailure(s.sample())
+		}
+	}
+}
+
+// noteFailure records a sample that could not be taken as an event, once per
+// run of the same failure: it tends to repeat at every tick, and one event
+// says it where a thousand would bury the events that matter.
+func (s *Sampler) noteFailure(err error) {
+	if err == nil {
+		s.lastError = ""
+		return
+	}
+	if err.Error() != s.lastError {
+		s.rec.Event(sampleFailed, err.Error())
+	}
+	s.lastError = err.Error()
+}
+
+// sample takes one sample of the tree, adds it to the recording, and kills
+// the tree the first time it is above the ceiling.
+func (s *Sampler) sample() error {
+	now := time.Now()
+	detailed := !now.Before(s.slowDue)
+	// Deadlines stay on the grid of the first sample, so that the detailed
+	// samples do not drift later by a fraction of a tick each time.
+	for !s.slowDue.After(now) {
+		s.slowDue = s.slowDue.Add(s.cfg.SlowInterval)
+	}
+	sample, err := SampleTree(s.procFS, s.root, s.pgid, detailed)
+	if err != nil {
+		return err
+	}
+	sample.At = s.rec.elapsed(now)
+	s.rec.Add(sample)
+	if sample.RSS > s.cfg.Ceiling && !s.killed {
+		s.killed = true
+		reason := fmt.Sprintf("the worker's process tree reached %s, above the %s ceiling, and was killed",
+			bytesize.Format(sample.RSS), bytesize.Format(s.cfg.Ceiling))
+		s.rec.Abort(reason)
+		s.kill(reason)
+	}
+	return nil
+}
+
+// SampleTree measures, once, the memory of the process tree of root in
+// process group pgid as procFS shows it, and returns it with At left zero.
+//
+// The tree is root, every process in group pgid, and every descendant of
+// those: a worker's children are found by their parent links, and an orphan
+// that the kernel reparented to init keeps its group. RSS, the resident set
+// summed over the tree, comes from each process's status file, which is
+// cheap to read. When detailed is true, PSS and USS come from smaps_rollup
+// too: PSS splits each shared page among the processes that map it, so it
+// is the honest total for a forked pool whose summed RSS counts shared pages
+// many times; USS (private clean plus private dirty pages) is what the tree
+// would free if it exited. Reading smaps_rollup walks the page tables of the
+// target and stalls it meanwhile, which is why it is left to the slow rate.
+//
+// A process that exits while it is read is left out, and a zombie counts as
+// a process with no memory. An empty tree is not an error: the sample says
+// zero processes.
+func SampleTree(procFS procfs.FS, root, pgid int, detailed bool) (recording.Sample, error) {
+	tree, err := findTree(procFS, root, pgid)
+	if err != nil {
+		return recording.Sample{}, fmt.Errorf("sample tree: %w", err)
+	}
+	sample := recording.Sample{Detailed: detailed}
+	for _, p := range tree {
+		status, err := p.NewStatus()
+		if vanished(err) {
+			continue
+		}
+		if err != nil {
+			return recording.Sample{}, fmt.Errorf("sample tree: read status of process %d: %w", p.PID, err)
+		}
+		sample.Processes++
+		sample.RSS += status.VmRSS
+		if !detailed {
+			continue
+		}
+		rollup, err := p.ProcSMapsRollup()
+		if vanished(err) {
+			continue
+		}
+		if err != nil {
+			return recording.Sample{}, fmt.Errorf("sample tree: read smaps_rollup of process %d: %w", p.PID, err)
+		}
+		sample.PSS += rollup.Pss
+		// procfs does not expose Private_Hugetlb; hugetlbfs pages are not
+		// something a queue worker maps by accident.
+		sample.USS += rollup.PrivateClean + rollup.PrivateDirty
+	}
+	return sample, nil
+}
