@@ -1,0 +1,387 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// The values Start uses for Command's zero fields.
+const (
+	DefaultReadyTimeout = 30 * time.Second
+	DefaultStopGrace    = 5 * time.Second
+	DefaultTailLines    = 50
+)
+
+// outputDrainTimeout bounds how long the output is still read once the
+// leader has exited and its group has been killed. The pipe normally ends at
+// once; only a process that left the group can still hold it open, and it
+// must not keep Done from closing.
+const outputDrainTimeout = time.Second
+
+// Command describes how to run a worker. Argv is a list, never a shell
+// string.
+type Command struct {
+	// Argv is the program and its arguments. A program without a slash is
+	// looked up in the caller's PATH, not in one that Env sets.
+	Argv []string
+	// Dir is the working directory; "" means the caller's.
+	Dir string
+	// Env holds "KEY=value" entries added to the caller's environment
+	// (os.Environ()); an entry here wins over the caller's.
+	Env []string
+	// LogPath is the file that receives stdout and stderr, combined. Start
+	// creates it, with its parent directories, and truncates an old one.
+	// It is required.
+	LogPath string
+	// Ready marks the worker ready at the first log line that matches it
+	// (only the first 4 KiB of a line are matched). When nil, the worker is
+	// ready as soon as it has started.
+	Ready *regexp.Regexp
+	// ReadyTimeout is how long Start waits for Ready. Zero or less means
+	// DefaultReadyTimeout.
+	ReadyTimeout time.Duration
+	// StopGrace is how long Stop waits after SIGTERM before it sends
+	// SIGKILL. Zero or less means DefaultStopGrace.
+	StopGrace time.Duration
+	// TailLines is how many of the last log lines are kept in memory for
+	// Tail and error messages. Zero or less means DefaultTailLines.
+	TailLines int
+}
+
+// Process is a running worker: the leader of its own process group, with
+// its output going to a log file. All its methods are safe for concurrent
+// use.
+type Process struct {
+	name    string // the program's base name, for messages
+	pid     int
+	logPath string
+	grace   time.Duration
+	tail    *logTail
+	ready   chan struct{} // closed once the worker is ready
+	done    chan struct{} // closed once the leader is reaped and its output is in the log
+
+	mu sync.Mutex
+	// leaderExited is set before the leader is reaped; no signal is sent to
+	// the group after that, because its id may then be reused.
+	leaderExited bool
+	stopping     bool   // Stop has begun
+	killReason   string // from the first Kill before the leader exited
+
+	// Written before done is closed and only read after it.
+	exit      *exitError // how the leader ended
+	endedByUs bool       // the leader ended after Stop or Kill
+	outputErr error      // writing the log failed, or the output was held open
+
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// Start runs the worker that cmd describes in a new process group and
+// returns once it is ready (see Command.Ready).
+//
+// When Start fails after the worker was started, the group is already
+// killed and reaped, and Start returns the Process along with the error, so
+// that the caller can still read its Tail and Err. The error names the
+// program and quotes the last log lines.
+func Start(ctx context.Context, cmd Command) (*Process, error) {
+	if len(cmd.Argv) == 0 || cmd.Argv[0] == "" {
+		return nil, errors.New("start worker: the command is empty; Argv needs at least the program to run")
+	}
+	name := filepath.Base(cmd.Argv[0])
+	if cmd.LogPath == "" {
+		return nil, fmt.Errorf("start worker: %s has no LogPath; every worker's output goes to a log file", name)
+	}
+	for _, kv := range cmd.Env {
+		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+			return nil, fmt.Errorf("start worker: %s: environment entry %q is not KEY=value", name, kv)
+		}
+	}
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("start worker: %s: %w", name, context.Cause(ctx))
+	}
+	// With SysProcAttr set, os.StartProcess leaves the working directory
+	// to the child, whose failed chdir would be reported as a missing
+	// program.
+	if cmd.Dir != "" {
+		if info, err := os.Stat(cmd.Dir); err != nil {
+			return nil, fmt.Errorf("start worker: %s: working directory %s: %w", name, cmd.Dir, errors.Unwrap(err))
+		} else if !info.IsDir() {
+			return nil, fmt.Errorf("start worker: %s: working directory %s is not a directory", name, cmd.Dir)
+		}
+	}
+	cmd = withDefaults(cmd)
+
+	if err := os.MkdirAll(filepath.Dir(cmd.LogPath), 0o755); err != nil {
+		return nil, fmt.Errorf("start worker: create log directory: %w", err)
+	}
+	logFile, err := os.Create(cmd.LogPath)
+	if err != nil {
+		return nil, fmt.Errorf("start worker: create log: %w", err)
+	}
+	// One pipe for both streams keeps stdout and stderr lines in the order
+	// the worker wrote them.
+	pipeR, pipeW, err := os.Pipe()
+	if err != nil {
+		logFile.Close()
+		return nil, fmt.Errorf("start worker: create output pipe: %w", err)
+	}
+
+	c := exec.Command(cmd.Argv[0], cmd.Argv[1:]...)
+	c.Dir = cmd.Dir
+	c.Env = append(os.Environ(), cmd.Env...)
+	c.Stdout, c.Stderr = pipeW, pipeW
+	c.SysProcAttr = &syscall.SysProcAttr{
+		Setpgid: true,
+		// If the test binary itself is SIGKILLed (a CI timeout, kill -9),
+		// nothing runs Stop; Pdeathsig makes the kernel kill the leader
+		// then. Its limits: it reaches the leader only, not the children it
+		// forked, and it fires when the OS thread that started the leader
+		// exits, which Go does only for a goroutine that ends while locked
+		// to its thread (golang/go#27505).
+		Pdeathsig: syscall.SIGKILL,
+	}
+	err = c.Start()
+	// The worker has its own copy of the write end; ours would keep the
+	// pipe from ever reaching end-of-file.
+	pipeW.Close()
+	if err != nil {
+		pipeR.Close()
+		logFile.Close()
+		return nil, startError(name, err)
+	}
+
+	p := &Process{
+		name:    name,
+		pid:     c.Process.Pid,
+		logPath: cmd.LogPath,
+		grace:   cmd.StopGrace,
+		tail:    newLogTail(cmd.TailLines),
+		ready:   make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	outputDone := make(chan struct{})
+	go func() {
+		defer close(outputDone)
+		err := copyOutput(pipeR, logFile, p.tail, cmd.Ready, func() { close(p.ready) })
+		p.outputErr = errors.Join(err, logFile.Close())
+	}()
+	go p.wait(c, pipeR, outputDone)
+
+	if cmd.Ready == nil {
+		close(p.ready)
+	}
+	return p, p.awaitReady(ctx, cmd)
+}
+
+func withDefaults(cmd Command) Command {
+	if cmd.ReadyTimeout <= 0 {
+		cmd.ReadyTimeout = DefaultReadyTimeout
+	}
+	if cmd.StopGrace <= 0 {
+		cmd.StopGrace = DefaultStopGrace
+	}
+	if cmd.TailLines <= 0 {
+		cmd.TailLines = DefaultTailLines
+	}
+	return cmd
+}
+
+// startError turns the error of exec.Cmd.Start into one sentence about the
+// program that is wrong.
+func startError(name string, err error) error {
+	var execErr *exec.Error
+	var pathErr *fs.PathError
+	switch {
+	case errors.As(err, &execErr):
+		return fmt.Errorf("start worker: %s: %w", execErr.Name, execErr.Err)
+	case errors.As(err, &pathErr):
+		return fmt.Errorf("start worker: %s: %w", pathErr.Path, pathErr.Err)
+	default:
+		return fmt.Errorf("start worker: %s: %w", name, err)
+	}
+}
+
+// awaitReady waits until the worker is ready and, when it fails to become
+// ready, kills and reaps its group and says why.
+func (p *Process) awaitReady(ctx context.Context, cmd Command) error {
+	timeout := time.NewTimer(cmd.ReadyTimeout)
+	defer timeout.Stop()
+	select {
+	case <-p.ready:
+		return nil
+	case <-p.done:
+		select {
+		case <-p.ready:
+			// It printed its ready line and then exited; Done tells the
+			// caller so.
+			return nil
+		default:
+		}
+		p.Stop() // the error below says more than Stop's would
+		return fmt.Errorf("start worker: %w before it was ready%s", p.exit, p.tailReport())
+	case <-timeout.C:
+		p.Kill(fmt.Sprintf("it was not ready after %v", cmd.ReadyTimeout))
+		p.Stop()
+		return fmt.Errorf("start worker: %s was not ready after %v (waiting for a log line matching %q)%s",
+			p.name, cmd.ReadyTimeout, cmd.Ready, p.tailReport())
+	case <-ctx.Done():
+		p.Kill("its start was cancelled")
+		p.Stop()
+		return fmt.Errorf("start worker: %s was not ready when its context ended (%w)%s",
+			p.name, context.Cause(ctx), p.tailReport())
+	}
+}
+
+// wait reaps the leader, kills what is left of its group, finishes the
+// output and closes done.
+func (p *Process) wait(c *exec.Cmd, pipe *os.File, outputDone <-chan struct{}) {
+	exited := awaitExit(p.pid) == nil
+	p.mu.Lock()
+	if exited {
+		// The leader is a zombie now: its pid, the group's id, cannot be
+		// reused until it is reaped, so this is the last moment the group
+		// can be signalled safely. Nothing the worker started outlives it.
+		_ = syscall.Kill(-p.pid, syscall.SIGKILL)
+	}
+	p.leaderExited = true
+	p.endedByUs = p.stopping || p.killReason != ""
+	killReason := p.killReason
+	p.mu.Unlock()
+
+	waitErr := c.Wait()
+	_ = pipe.SetReadDeadline(time.Now().Add(outputDrainTimeout))
+	<-outputDone
+	pipe.Close()
+	p.exit = newExitError(p.name, killReason, waitErr)
+	close(p.done)
+}
+
+// Pid returns the pid of the leader, which is also the id of the worker's
+// process group.
+func (p *Process) Pid() int { return p.pid }
+
+// LogPath returns the file that receives the worker's output.
+func (p *Process) LogPath() string { return p.logPath }
+
+// Tail returns the last log lines kept in memory, oldest first.
+func (p *Process) Tail() []string { return p.tail.Lines() }
+
+// Done returns a channel that is closed once the leader has exited and been
+// reaped, the rest of its group has been sent SIGKILL, and its output is in
+// the log file.
+func (p *Process) Done() <-chan struct{} { return p.done }
+
+// Err says how the worker ended: its exit status, the signal that killed
+// it, or the reason given to Kill. It returns nil while the worker runs and
+// when it exited with status 0 on its own or after Stop. The error wraps
+// the *exec.ExitError, if any.
+func (p *Process) Err() error {
+	select {
+	case <-p.done:
+	default:
+		return nil
+	}
+	if p.exit.clean {
+		return nil
+	}
+	return p.exit
+}
+
+// Kill sends SIGKILL to the worker's group now and remembers reason as the
+// way it ended, for Err. It does nothing once the leader has exited.
+func (p *Process) Kill(reason string) {
+	if reason == "" {
+		reason = "Kill was called without a reason"
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.leaderExited {
+		return
+	}
+	if p.killReason == "" {
+		p.killReason = reason
+	}
+	_ = syscall.Kill(-p.pid, syscall.SIGKILL)
+}
+
+// Stop ends the worker: SIGTERM to its group, up to Command.StopGrace for
+// the leader to exit, then SIGKILL to the group. It returns once the group
+// is gone and the log file is complete and closed. It returns nil when the
+// worker was ended by Stop or Kill, or had exited with status 0; otherwise
+// it says how the worker had ended, or what is left running.
+//
+// Stop may be called any number of times, from any goroutine; every call
+// waits for the first and returns its result.
+func (p *Process) Stop() error {
+	p.stopOnce.Do(func() { p.stopErr = p.stop() })
+	return p.stopErr
+}
+
+func (p *Process) stop() error {
+	p.mu.Lock()
+	p.stopping = true
+	p.mu.Unlock()
+
+	p.signalGroup(syscall.SIGTERM)
+	grace := time.NewTimer(p.grace)
+	select {
+	case <-p.done:
+		grace.Stop()
+	case <-grace.C:
+		p.signalGroup(syscall.SIGKILL)
+		<-p.done
+	}
+
+	var errs []error
+	if !p.endedByUs && !p.exit.clean {
+		errs = append(errs, fmt.Errorf("stop worker: %w before it was stopped", p.exit))
+	}
+	if err := awaitGroupExit(p.pid); err != nil {
+		errs = append(errs, fmt.Errorf("stop worker: %s: %w", p.name, err))
+	}
+	if p.outputErr != nil {
+		errs = append(errs, fmt.Errorf("stop worker: %s: %w", p.name, p.outputErr))
+	}
+	return errors.Join(errs...)
+}
+
+// exitError says how a worker's leader ended.
+type exitError struct {
+	msg   string
+	err   error // from exec.Cmd.Wait: an *exec.ExitError, or nil
+	clean bool  // it exited with status 0 and was not killed by Kill
+}
+
+func newExitError(name, killReason string, waitErr error) *exitError {
+	e := &exitError{err: waitErr}
+	var exitErr *exec.ExitError
+	switch {
+	case killReason != "":
+		e.msg = fmt.Sprintf("%s was killed: %s", name, killReason)
+	case errors.As(waitErr, &exitErr):
+		if ws, ok := exitErr.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			e.msg = fmt.Sprintf("%s was killed by signal %d (%v)", name, int(ws.Signal()), ws.Signal())
+		} else {
+			e.msg = fmt.Sprintf("%s exited with status %d", name, exitErr.ExitCode())
+		}
+	case waitErr != nil:
+		e.msg = fmt.Sprintf("%s ended, but waiting for it failed: %v", name, waitErr)
+	default:
+		e.msg = fmt.Sprintf("%s exited with status 0", name)
+		e.clean = true
+	}
+	return e
+}
+
+func (e *exitError) Error() string { return e.msg }
+func (e *exitError) Unwrap() error { return e.err }
