@@ -1,0 +1,72 @@
+package matchers
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/leakspec/leakspec/internal/bytesize"
+)
+
+// finding is what a matcher found in a recording, in words. FailureMessage
+// and NegatedFailureMessage both render it through message, so the positive
+// and the negated message always tell the same numbers the same way.
+type finding struct {
+	// passed is the verdict of the positive form.
+	passed bool
+	// expectation is what the spec expects of memory, as it reads after
+	// "to": "plateau within 32.0 MB".
+	expectation string
+	// outcome says what happened, as it reads after "but": "it did",
+	// "it kept growing", "the run was aborted (...)".
+	outcome string
+	// details are the numbers, one or more clauses without a final period.
+	details string
+	// chart is the text chart of the series.
+	chart string
+}
+
+// message composes the failure message of the positive form or, when
+// negated, of the negated form.
+func (f finding) message(negated bool) string {
+	not := ""
+	if negated {
+		not = "not "
+	}
+	return fmt.Sprintf("Expected memory %sto %s, but %s: %s.\n%s", not, f.expectation, f.outcome, f.details, f.chart)
+}
+
+// abortedOutcome words the reason a run was aborted for the "but" clause.
+// A final period is dropped, as the reason ends up inside a sentence.
+func abortedOutcome(reason string) string {
+	return fmt.Sprintf("the run was aborted (%s)", strings.TrimRight(reason, ". "))
+}
+
+// mb prints a size in bytes as "166.2 MB".
+func mb(bytes float64) string {
+	return bytesize.Format(uint64(math.Round(max(bytes, 0))))
+}
+
+// signedMB prints a difference in bytes as "+128.0 MB" or "-3.1 MB".
+func signedMB(bytes float64) string {
+	return bytesize.FormatSigned(int64(math.Round(bytes)))
+}
+
+// mbPerMinute prints a rate in bytes per minute as "1002.4 MB/min".
+func mbPerMinute(bytesPerMinute float64) string {
+	return fmt.Sprintf("%.1f MB/min", bytesPerMinute/float64(bytesize.MB))
+}
+
+// count prints n things, as "1 sample" or "3 samples".
+func count(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
+}
+
+// seconds prints a duration as "10.1 s", the unit every message uses.
+func seconds(d time.Duration) string {
+	return fmt.Sprintf("%.1f s", d.Seconds())
+}
