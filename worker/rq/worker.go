@@ -1,0 +1,197 @@
+package rq
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/leakspec/leakspec/worker"
+)
+
+// DefaultPython is the interpreter StartWorker runs when none is given:
+// Debian's, which has python3-rq. The python3 first on PATH may be another
+// one without RQ.
+const DefaultPython = "/usr/bin/python3"
+
+// readyLine matches the line RQ 1.13's worker logs once it has registered
+// itself and starts to take jobs: "*** Listening on default...".
+var readyLine = regexp.MustCompile(`\*\*\* Listening on `)
+
+// importTimeout bounds the import check StartWorker runs before the worker.
+// Importing RQ takes a fraction of a second; a job module that blocks at
+// import time must not hang the test.
+const importTimeout = 30 * time.Second
+
+// WorkerOptions says how to run an RQ worker.
+type WorkerOptions struct {
+	// Python is the interpreter that runs RQ; DefaultPython when empty.
+	Python string
+	// Dir is the directory of the job modules. It goes first on the
+	// worker's PYTHONPATH, ahead of the caller's own PYTHONPATH.
+	Dir string
+	// RedisURL is the worker's Redis, such as "redis://127.0.0.1:6379/0".
+	RedisURL string
+	// Queues are the queues the worker takes jobs from, in priority order;
+	// DefaultQueue when empty.
+	Queues []string
+	// LogPath is the file that receives the worker's output.
+	LogPath string
+	// Forking runs RQ's default Worker, which forks a work horse per job,
+	// instead of SimpleWorker. The horse takes whatever a job leaked with
+	// it when it exits, so a forking worker hides per-job leaks: use it
+	// only to show that.
+	Forking bool
+	// Scheduler starts RQ's scheduler with the worker, which jobs need
+	// when they retry after a non-zero RetryInterval.
+	Scheduler bool
+	// Imports are modules StartWorker imports with the worker's Python and
+	// PYTHONPATH before it starts the worker, usually the job modules. RQ
+	// imports a job's module only when it runs the job, so without this a
+	// misspelt module fails every job instead of the start.
+	Imports []string
+	// Extra are further arguments for `rq worker`, placed before the
+	// queue names, such as "--max-jobs", "100".
+	Extra []string
+}
+
+// WorkerCommand returns the command that runs the worker opts describe. It
+// reads the caller's PYTHONPATH, to extend it, and nothing else.
+func WorkerCommand(opts WorkerOptions) worker.Command {
+	python := opts.Python
+	if python == "" {
+		python = DefaultPython
+	}
+	queues := opts.Queues
+	if len(queues) == 0 {
+		queues = []string{DefaultQueue}
+	}
+	class := "rq.worker.SimpleWorker"
+	if opts.Forking {
+		class = "rq.worker.Worker"
+	}
+	argv := []string{python, "-m", "rq.cli", "worker",
+		"--url", opts.RedisURL,
+		// The serializer Queue writes (plain JSON) and reads back.
+		"--serializer", "rq.serializers.JSONSerializer",
+		"--worker-class", class,
+	}
+	if opts.Scheduler {
+		argv = append(argv, "--with-scheduler")
+	}
+	argv = append(argv, opts.Extra...)
+	argv = append(argv, queues...)
+	return worker.Command{
+		Argv:    argv,
+		Env:     pythonEnv(opts.Dir),
+		LogPath: opts.LogPath,
+		Ready:   readyLine,
+	}
+}
+
+// pythonEnv is the environment every Python process here gets: the job
+// directory on PYTHONPATH, output unbuffered (RQ logs to stdout, which
+// Python buffers in blocks when it is a pipe, so the ready line would
+// arrive late or never), and no __pycache__ written next to the modules.
+func pythonEnv(dir string) []string {
+	path := dir
+	if inherited := os.Getenv("PYTHONPATH"); inherited != "" {
+		if path == "" {
+			path = inherited
+		} else {
+			path += string(os.PathListSeparator) + inherited
+		}
+	}
+	env := []string{"PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"}
+	if path != "" {
+		env = append(env, "PYTHONPATH="+path)
+	}
+	return env
+}
+
+// StartWorker checks that the interpreter can import RQ and opts.Imports,
+// then starts the worker and returns once it listens on its queues. A
+// missing interpreter, RQ or job module is one sentence saying what to
+// fix. Like worker.Start, it returns the Process along with the error when
+// the worker started but did not become ready.
+func StartWorker(ctx context.Context, opts WorkerOptions) (*worker.Process, error) {
+	cmd := WorkerCommand(opts)
+	if opts.RedisURL == "" {
+		return nil, errors.New("start rq worker: RedisURL is empty; the worker needs the URL of its Redis")
+	}
+	if err := checkImports(ctx, cmd.Argv[0], opts.Dir, append([]string{"rq"}, opts.Imports...)); err != nil {
+		return nil, err
+	}
+	return worker.Start(ctx, cmd)
+}
+
+// importCheck imports each module named in argv and, at the first that
+// fails, prints the module and the exception as its last two lines.
+const importCheck = `import importlib, sys
+for name in sys.argv[1:]:
+    try:
+        importlib.import_module(name)
+    except BaseException as e:
+        print(name)
+        print("%s: %s" % (type(e).__name__, e))
+        sys.exit(3)
+`
+
+// checkImports runs python once to import modules, the first of which is
+// RQ itself.
+func checkImports(ctx context.Context, python, dir string, modules []string) error {
+	ctx, cancel := context.WithTimeout(ctx, importTimeout)
+	defer cancel()
+	c := exec.CommandContext(ctx, python, append([]string{"-c", importCheck}, modules...)...)
+	c.Env = append(os.Environ(), pythonEnv(dir)...)
+	// Its own group, killed whole when ctx ends: a job module may start
+	// processes at import time.
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	c.Cancel = func() error { return syscall.Kill(-c.Process.Pid, syscall.SIGKILL) }
+	c.WaitDelay = time.Second
+	var stdout, stderr bytes.Buffer
+	c.Stdout, c.Stderr = &stdout, &stderr
+	err := c.Run()
+	if err == nil {
+		return nil
+	}
+
+	var exitErr *exec.ExitError
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, exec.ErrNotFound):
+		return fmt.Errorf("start rq worker: cannot find the Python interpreter %s; set the interpreter to a Python 3 with RQ, such as %s (Debian's python3-rq)", python, DefaultPython)
+	case ctx.Err() != nil:
+		return fmt.Errorf("start rq worker: importing %s with %s did not finish (%w)", strings.Join(modules, ", "), python, context.Cause(ctx))
+	case errors.As(err, &exitErr) && exitErr.ExitCode() == 3:
+		lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+		module, reason := modules[0], lastLine(stdout.String())
+		if len(lines) >= 2 {
+			module = lines[len(lines)-2]
+		}
+		if module == "rq" {
+			return fmt.Errorf("start rq worker: %s cannot import rq (%s); install RQ for it (Debian: python3-rq) or set the interpreter to one that has it", python, reason)
+		}
+		where := "Dir is empty, so only the caller's PYTHONPATH is searched"
+		if dir != "" {
+			where = fmt.Sprintf("Dir %s is first on its PYTHONPATH", dir)
+		}
+		return fmt.Errorf("start rq worker: %s cannot import the job module %s (%s); %s", python, module, reason, where)
+	case stderr.Len() > 0:
+		return fmt.Errorf("start rq worker: importing %s with %s failed (%w): %s", strings.Join(modules, ", "), python, err, lastLine(stderr.String()))
+	default:
+		return fmt.Errorf("start rq worker: running %s failed: %w", python, err)
+	}
+}
+
+// lastLine returns the last non-empty line of s.
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}
