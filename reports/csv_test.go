@@ -1,0 +1,72 @@
+package reports
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/leakspec/leakspec/worker/recording"
+)
+
+func TestEncodeCSV(t *testing.T) {
+	rec := recording.Recording{
+		Samples: []recording.Sample{
+			{At: 0, RSS: 40_000_000, PSS: 30_000_000, USS: 25_000_000, Detailed: true, Processes: 1},
+			{At: 100 * time.Millisecond, RSS: 41_000_000, Processes: 1},
+			{At: 200 * time.Millisecond, RSS: 169_000_000, Processes: 2},
+		},
+		Events: []recording.Event{
+			{At: 150 * time.Millisecond, Name: "retry", Detail: "message 1, attempt 2"},
+			{At: 100 * time.Millisecond, Name: "enqueued"},
+			{At: 1500 * time.Microsecond, Name: `a "quoted", name`},
+		},
+	}
+	var buf bytes.Buffer
+	if err := EncodeCSV(&buf, rec); err != nil {
+		t.Fatal(err)
+	}
+	want := `t_seconds,rss_bytes,pss_bytes,uss_bytes,event
+0.000,40000000,30000000,25000000,
+0.002,,,,"a ""quoted"", name"
+0.100,41000000,,,
+0.100,,,,enqueued
+0.150,,,,"retry: message 1, attempt 2"
+0.200,169000000,,,
+`
+	if got := buf.String(); got != want {
+		t.Errorf("EncodeCSV wrote\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestWriteCSVCreatesTheDirectory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "suite", "spec.csv")
+	if err := WriteCSV(path, recording.Recording{}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(data) != "t_seconds,rss_bytes,pss_bytes,uss_bytes,event\n" {
+		t.Errorf("an empty recording wrote %q, want the header alone", data)
+	}
+}
+
+func TestFileName(t *testing.T) {
+	for text, want := range map[string]string{
+		"an RQ SimpleWorker is caught leaking when every job keeps its 16 MiB (positive control)": "an-rq-simpleworker-is-caught-leaking-when-every-job-keeps-its-16-mib-positive-control",
+		"  Dramatiq: async actor / 128 MB!  ":                                                      "dramatiq-async-actor-128-mb",
+		"":                                                                                         "spec",
+		"✓✓✓":                                                                                      "spec",
+	} {
+		if got := FileName(text); got != want {
+			t.Errorf("FileName(%q) = %q, want %q", text, got, want)
+		}
+	}
+	long := FileName(string(bytes.Repeat([]byte("ab "), 80)))
+	if len(long) > 100 || long[len(long)-1] == '-' {
+		t.Errorf("FileName of a long text = %q (%d bytes), want at most 100 bytes not ending in a dash", long, len(long))
+	}
+}
