@@ -165,13 +165,13 @@ func TestPlateauWithinRejectsWhatItCannotJudge(t *testing.T) {
 			want: "PlateauWithin cannot leave out a negative warm-up, but WarmUp(-1s) was given"},
 		{name: "one sample", actual: firstSeconds(staircase(), 0),
 			want: "PlateauWithin is inconclusive: not enough data (need at least 2 samples in each of 3 of the 6 windows after the 1.0 s warm-up; " +
-				"got 0 samples over 0.0 s, and 0 windows held 2 or more); record for longer or sample more often"},
+				"got 0 samples over 0.0 s after it, of 1 recorded over 0.0 s, and 0 windows held 2 or more); record for longer or sample more often"},
 		{name: "three seconds at 2 Hz", actual: firstSeconds(staircase(), 3*time.Second),
 			want: "PlateauWithin is inconclusive: not enough data (need at least 2 samples in each of 3 of the 6 windows after the 1.0 s warm-up; " +
-				"got 5 samples over 2.0 s, and 0 windows held 2 or more); record for longer or sample more often"},
+				"got 5 samples over 2.0 s after it, of 7 recorded over 3.0 s, and 0 windows held 2 or more); record for longer or sample more often"},
 		{name: "a warm-up as long as the run", actual: staircase(), opts: []matchers.Option{matchers.WarmUp(10 * time.Second)},
 			want: "PlateauWithin is inconclusive: not enough data (need at least 2 samples in each of 3 of the 6 windows after the 10.0 s warm-up; " +
-				"got 1 sample over 0.0 s, and 0 windows held 2 or more); record for longer or sample more often"},
+				"got 1 sample over 0.0 s after it, of 21 recorded over 10.0 s, and 0 windows held 2 or more); record for longer or sample more often"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -233,11 +233,12 @@ func TestSummarizeWithTooLittleData(t *testing.T) {
 	if !ok {
 		t.Fatalf("Summarize error = %v, want an *InsufficientDataError", err)
 	}
-	wantErr := &InsufficientDataError{WarmUp: 8 * time.Second, Windows: 3, Samples: 5, Span: 2 * time.Second, Peaks: 2}
+	wantErr := &InsufficientDataError{WarmUp: 8 * time.Second, Windows: 3, Samples: 5, Span: 2 * time.Second, Peaks: 2,
+		Recorded: 21, Duration: 10 * time.Second}
 	if *short != *wantErr {
 		t.Errorf("error = %+v, want %+v", short, wantErr)
 	}
-	const text = "not enough data (need at least 2 samples in each of 3 of the 3 windows after the 8.0 s warm-up; got 5 samples over 2.0 s, and 2 windows held 2 or more)"
+	const text = "not enough data (need at least 2 samples in each of 3 of the 3 windows after the 8.0 s warm-up; got 5 samples over 2.0 s after it, of 21 recorded over 10.0 s, and 2 windows held 2 or more)"
 	if err.Error() != text {
 		t.Errorf("error text =\n%s\nwant\n%s", err, text)
 	}

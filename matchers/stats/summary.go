@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"time"
 )
 
@@ -81,11 +82,17 @@ type InsufficientDataError struct {
 	Samples int
 	Span    time.Duration
 	Peaks   int
+	// Recorded and Duration describe the whole series, warm-up included,
+	// so the message tells a run that was too short from a warm-up that
+	// was too long.
+	Recorded int
+	Duration time.Duration
 }
 
 func (e *InsufficientDataError) Error() string {
-	return fmt.Sprintf("not enough data (need at least %d samples in each of %d of the %d windows after the %.1f s warm-up; got %s over %.1f s, and %s held %d or more)",
-		MinWindowSamples, MinWindows, e.Windows, e.WarmUp.Seconds(), count(e.Samples, "sample"), e.Span.Seconds(), count(e.Peaks, "window"), MinWindowSamples)
+	return fmt.Sprintf("not enough data (need at least %d samples in each of %d of the %d windows after the %.1f s warm-up; got %s over %.1f s after it, of %s recorded over %.1f s, and %s held %d or more)",
+		MinWindowSamples, MinWindows, e.Windows, e.WarmUp.Seconds(), count(e.Samples, "sample"), e.Span.Seconds(),
+		strconv.Itoa(e.Recorded), e.Duration.Seconds(), count(e.Peaks, "window"), MinWindowSamples)
 }
 
 // count prints n things, as "1 sample" or "3 samples".
@@ -150,7 +157,8 @@ func Summarize(at []time.Duration, v []float64, warmUp time.Duration, windows in
 	}
 	s.Peaks = len(peaks)
 	if len(peaks) < MinWindows {
-		return s, &InsufficientDataError{WarmUp: warmUp, Windows: windows, Samples: s.JudgedSamples, Span: s.Judged, Peaks: s.Peaks}
+		return s, &InsufficientDataError{WarmUp: warmUp, Windows: windows, Samples: s.JudgedSamples, Span: s.Judged, Peaks: s.Peaks,
+			Recorded: s.Samples, Duration: s.Duration}
 	}
 	s.EarlyPeak = peaks[0]
 	s.Rise = slices.Max(peaks[1:]) - peaks[0]
