@@ -57,9 +57,9 @@ func TestWriteCSVCreatesTheDirectory(t *testing.T) {
 func TestFileName(t *testing.T) {
 	for text, want := range map[string]string{
 		"an RQ SimpleWorker is caught leaking when every job keeps its 16 MiB (positive control)": "an-rq-simpleworker-is-caught-leaking-when-every-job-keeps-its-16-mib-positive-control",
-		"  Dramatiq: async actor / 128 MB!  ":                                                      "dramatiq-async-actor-128-mb",
-		"":                                                                                         "spec",
-		"✓✓✓":                                                                                      "spec",
+		"  Dramatiq: async actor / 128 MB!  ":                                                     "dramatiq-async-actor-128-mb",
+		"":                                                                                        "spec",
+		"✓✓✓":                                                                                     "spec",
 	} {
 		if got := FileName(text); got != want {
 			t.Errorf("FileName(%q) = %q, want %q", text, got, want)

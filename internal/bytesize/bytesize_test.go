@@ -32,14 +32,14 @@ func TestParse(t *testing.T) {
 
 func TestParseErrors(t *testing.T) {
 	for in, want := range map[string]string{
-		"12 MBs":  `invalid size "12 MBs": unknown unit "MBs" (use B, kB, MB, GB, KiB, MiB or GiB)`,
-		"12mb":    `invalid size "12mb": unknown unit "mb" (use B, kB, MB, GB, KiB, MiB or GiB)`,
-		"128":     `invalid size "128": it needs a unit (B, kB, MB, GB, KiB, MiB, GiB)`,
-		"":        `invalid size "": it must start with a number, as in 128MB`,
-		"MB":      `invalid size "MB": it must start with a number, as in 128MB`,
-		"-5MB":    `invalid size "-5MB": it must start with a number, as in 128MB`,
-		"1.2.3MB": `invalid size "1.2.3MB": "1.2.3" is not a number`,
-		"1e30TiB": `invalid size "1e30TiB": unknown unit "e30TiB" (use B, kB, MB, GB, KiB, MiB or GiB)`,
+		"12 MBs":                  `invalid size "12 MBs": unknown unit "MBs" (use B, kB, MB, GB, KiB, MiB or GiB)`,
+		"12mb":                    `invalid size "12mb": unknown unit "mb" (use B, kB, MB, GB, KiB, MiB or GiB)`,
+		"128":                     `invalid size "128": it needs a unit (B, kB, MB, GB, KiB, MiB, GiB)`,
+		"":                        `invalid size "": it must start with a number, as in 128MB`,
+		"MB":                      `invalid size "MB": it must start with a number, as in 128MB`,
+		"-5MB":                    `invalid size "-5MB": it must start with a number, as in 128MB`,
+		"1.2.3MB":                 `invalid size "1.2.3MB": "1.2.3" is not a number`,
+		"1e30TiB":                 `invalid size "1e30TiB": unknown unit "e30TiB" (use B, kB, MB, GB, KiB, MiB or GiB)`,
 		"99999999999999999999TiB": `invalid size "99999999999999999999TiB": too large`,
 	} {
 		_, err := Parse(in)
