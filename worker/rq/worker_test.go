@@ -282,3 +282,33 @@ func testdata(t *testing.T) string {
 	}
 	return dir
 }
+
+func TestStartWorkerThatDiesAtStartFailsFastWithItsLog(t *testing.T) {
+	// Nothing listens on port 1 of loopback: RQ's worker cannot register
+	// itself and exits at once. Start must report that exit straight away,
+	// not when the readiness timeout or the context runs out, quoting RQ's
+	// own last words.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	p, err := rq.StartWorker(ctx, rq.WorkerOptions{
+		RedisURL: "redis://127.0.0.1:1/0",
+		LogPath:  filepath.Join(t.TempDir(), "worker.log"),
+	})
+	if p != nil {
+		t.Cleanup(func() { p.Stop() })
+	}
+	if err == nil {
+		t.Fatal("StartWorker succeeded with no Redis to talk to")
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("StartWorker waited for the deadline instead of noticing the exit: %v", err)
+	}
+	msg := err.Error()
+	t.Log(msg)
+	if !strings.HasPrefix(msg, "start worker: python3 exited with status 1 before it was ready; last log lines") {
+		t.Errorf("err = %s", msg)
+	}
+	if !strings.Contains(msg, "Connection refused") && !strings.Contains(msg, "ConnectionError") {
+		t.Errorf("the error does not quote the worker's reason from its log:\n%s", msg)
+	}
+}
