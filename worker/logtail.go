@@ -55,12 +55,13 @@ func (t *logTail) Lines() []string {
 }
 
 // copyOutput copies a worker's combined output from pipe to log until the
-// pipe ends, adds each line to tail, and calls onReady after the first line
-// that matches ready has been added (never when ready is nil).
+// pipe ends, adds each line to tail, passes it to onLine (when not nil), and
+// calls onReady after the first line that matches ready has been added
+// (never when ready is nil).
 //
 // It reads on even after a write to log fails: a worker whose pipe fills up
 // blocks, and a blocked worker is not the failure being reported.
-func copyOutput(pipe io.Reader, log io.Writer, tail *logTail, ready *regexp.Regexp, onReady func()) error {
+func copyOutput(pipe io.Reader, log io.Writer, tail *logTail, onLine func(string), ready *regexp.Regexp, onReady func()) error {
 	r := bufio.NewReaderSize(pipe, 64<<10)
 	var (
 		line     []byte // the start of the current line, at most maxTailLineBytes
@@ -83,7 +84,11 @@ func copyOutput(pipe io.Reader, log io.Writer, tail *logTail, ready *regexp.Rege
 		dropped += len(chunk) - kept
 
 		if endOfLine || (err != nil && err != bufio.ErrBufferFull && len(line)+dropped > 0) {
-			tail.add(tailLine(line, dropped))
+			text := tailLine(line, dropped)
+			tail.add(text)
+			if onLine != nil {
+				onLine(text)
+			}
 			if ready != nil && ready.Match(bytes.TrimSuffix(line, []byte("\r"))) {
 				ready = nil
 				onReady()

@@ -56,6 +56,12 @@ type Command struct {
 	// TailLines is how many of the last log lines are kept in memory for
 	// Tail and error messages. Zero or less means DefaultTailLines.
 	TailLines int
+	// OnLine, when set, is called with every line of output (its first
+	// 4 KiB, as Tail keeps it), in order, from the goroutine that copies
+	// the output: adapters use it to turn a worker's log lines ("Retrying
+	// message ...") into events. It must return quickly, since the worker
+	// blocks on a full pipe meanwhile.
+	OnLine func(line string)
 }
 
 // Process is a running worker: the leader of its own process group, with
@@ -172,7 +178,7 @@ func Start(ctx context.Context, cmd Command) (*Process, error) {
 	outputDone := make(chan struct{})
 	go func() {
 		defer close(outputDone)
-		err := copyOutput(pipeR, logFile, p.tail, cmd.Ready, func() { close(p.ready) })
+		err := copyOutput(pipeR, logFile, p.tail, cmd.OnLine, cmd.Ready, func() { close(p.ready) })
 		p.outputErr = errors.Join(err, logFile.Close())
 	}()
 	go p.wait(c, pipeR, outputDone)

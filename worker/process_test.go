@@ -442,3 +442,27 @@ func TestStopReportsEarlierExit(t *testing.T) {
 		t.Errorf("Stop() = %v, want it to wrap an *exec.ExitError with code 3", err)
 	}
 }
+
+func TestOnLineSeesEveryLineInOrder(t *testing.T) {
+	var (
+		mu    sync.Mutex
+		lines []string
+	)
+	p := mustStartWorker(t, Command{
+		Argv:    shArgv(`echo one; echo two >&2; printf 'three\r\n'; echo ready; echo after`),
+		LogPath: newLogPath(t),
+		Ready:   regexp.MustCompile(`^ready$`),
+		OnLine: func(line string) {
+			mu.Lock()
+			defer mu.Unlock()
+			lines = append(lines, line)
+		},
+	})
+	<-p.Done()
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{"one", "two", "three", "ready", "after"}
+	if !slices.Equal(lines, want) {
+		t.Errorf("OnLine saw %q, want %q", lines, want)
+	}
+}
