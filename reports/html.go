@@ -99,8 +99,13 @@ type indexSuite struct {
 type indexRow struct {
 	Name, Verdict, Class, Failure string
 	Figures                       [][2]string
-	Plot                          template.URL
-	Links                         [][2]string
+	// Plot is the img's src attribute, the PNG as a data: URI. It is
+	// passed as a whole attribute because html/template would otherwise
+	// write every + of the base64 as &#43;, which libxml2's HTML parser
+	// chokes on in an attribute this long; base64 holds nothing that needs
+	// escaping.
+	Plot  template.HTMLAttr
+	Links [][2]string
 }
 
 // indexRowOf lays out one spec's row.
@@ -147,7 +152,7 @@ func indexRowOf(dir, suite string, spec SpecSummary) (indexRow, error) {
 	}
 	base := filepath.Join(suite, spec.File)
 	if data, err := os.ReadFile(filepath.Join(dir, base+".png")); err == nil {
-		row.Plot = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(data))
+		row.Plot = template.HTMLAttr(`src="data:image/png;base64,` + base64.StdEncoding.EncodeToString(data) + `"`)
 	} else if !os.IsNotExist(err) {
 		return indexRow{}, fmt.Errorf("write index: %w", err)
 	}
@@ -190,7 +195,7 @@ pre { font-size: .8em; white-space: pre; overflow-x: auto; max-width: 60vw; }
 <td><p>{{.Name}}</p><p class="verdict">{{.Verdict}}</p>
 <p>{{range .Links}}<a href="{{index . 1}}">{{index . 0}}</a> {{end}}</p></td>
 <td class="figures"><dl>{{range .Figures}}<dt>{{index . 0}}</dt><dd>{{index . 1}}</dd>{{end}}</dl></td>
-<td>{{if .Plot}}<img src="{{.Plot}}" alt="memory of {{.Name}}">{{end}}
+<td>{{if .Plot}}<img {{.Plot}} alt="memory of {{.Name}}">{{end}}
 {{if .Failure}}<details><summary>failure</summary><pre>{{.Failure}}</pre></details>{{end}}</td>
 </tr>
 {{end}}</table>
