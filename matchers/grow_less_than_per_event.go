@@ -54,7 +54,7 @@ func (m *growLessThanPerEvent) judge(rec recording.Recording, l look) (finding, 
 	at, rss := series(rec)
 	limit := float64(m.limit)
 	f := finding{
-		expectation: fmt.Sprintf("grow less than %s per %q", mb(limit), m.event),
+		expectation: fmt.Sprintf("grow less than %s per %q", smallSize(limit, false), m.event),
 		chart:       chart(at, rss, env.WarmUp, "warm-up ends", slices.Min(rss), env.Peak),
 	}
 	if !conclusive {
@@ -87,8 +87,8 @@ func (m *growLessThanPerEvent) judge(rec recording.Recording, l look) (finding, 
 	f.evidence = p.Evidence()
 	f.passed = f.evidence != stats.Beyond
 	f.details = fmt.Sprintf("%s; after the %s warm-up the floor of %s grew %s per %q (%s) over %s, %d different counts of them",
-		runFigures(env), seconds(env.WarmUp), windowsFigures(env), signedMB(p.Trend.Slope), m.event,
-		bounds(p.Trend, p.Confidence, "MB"), count(p.Events, "event"), p.Distinct)
+		runFigures(env), seconds(env.WarmUp), windowsFigures(env), smallSize(p.Trend.Slope, true), m.event,
+		boundsIn(p.Trend, p.Confidence, func(v float64) string { return smallSize(v, false) }), count(p.Events, "event"), p.Distinct)
 	switch {
 	case rec.Aborted != "":
 		f.passed, f.evidence = false, stats.Beyond

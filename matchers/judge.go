@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/leakspec/leakspec/matchers/stats"
@@ -157,15 +158,27 @@ func windowsFigures(e stats.Envelope) string {
 // "95 %: 3.1 to 9.0 MB/min", and says when they were widened for the
 // windows' autocorrelation; an infinite bound reads "unbounded".
 func bounds(t stats.Trend, confidence float64, unit string) string {
+	return boundsIn(t, confidence, func(v float64) string { return megabytes(v) + " " + unit })
+}
+
+// boundsIn is bounds with the numbers printed by format.
+func boundsIn(t stats.Trend, confidence float64, format func(float64) string) string {
 	side := func(v float64) string {
 		if math.IsInf(v, 0) || math.IsNaN(v) {
 			return "unbounded"
 		}
-		return megabytes(v)
+		return format(v)
 	}
 	widened := ""
 	if t.Autocorrelation > 0 {
 		widened = fmt.Sprintf(", widened for the windows' autocorrelation of %.2f", t.Autocorrelation)
 	}
-	return fmt.Sprintf("%s%s: %s to %s %s", percent(confidence), widened, side(t.Lower), side(t.Upper), unit)
+	lower, upper := side(t.Lower), side(t.Upper)
+	// One unit for both bounds reads better: "3.1 to 9.0 MB/min".
+	if l, lu, ok := strings.Cut(lower, " "); ok {
+		if _, uu, _ := strings.Cut(upper, " "); uu == lu {
+			lower = l
+		}
+	}
+	return fmt.Sprintf("%s%s: %s to %s", percent(confidence), widened, lower, upper)
 }

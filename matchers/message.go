@@ -96,3 +96,20 @@ func megabytes(bytes float64) string {
 	}
 	return strconv.FormatFloat(v, 'f', 1, 64)
 }
+
+// smallSize prints a size that may well be under a megabyte, such as the
+// growth per event, as "+65.5 kB" or "+1.2 MB", with its sign when signed.
+func smallSize(bytes float64, signed bool) string {
+	sign := ""
+	if signed && bytes >= 0 {
+		sign = "+"
+	}
+	if math.Abs(bytes) < float64(bytesize.MB) {
+		v := math.Round(bytes/float64(bytesize.KB)*10) / 10
+		if v == 0 {
+			v = 0
+		}
+		return sign + strconv.FormatFloat(v, 'f', 1, 64) + " kB"
+	}
+	return sign + megabytes(bytes) + " MB"
+}

@@ -60,6 +60,10 @@ func TestRealRecordings(t *testing.T) {
 				matchers.GrowLessThan(16 * matchers.MB),
 				matchers.HaveSlopeBelow(matchers.MBPerMinute(10)),
 			}
+			// The recordings of 40 s and more note every job.
+			if r.rec.Count("job") > 0 {
+				ms = append(ms, matchers.GrowLessThanPerEvent(32*matchers.KB, "job"))
+			}
 			// ReturnToBaseline judges only the runs that idled after their
 			// load for longer than its decay limit.
 			if stop := lastEvent(r.rec, recording.LoadStop); stop > 0 && r.rec.Duration-stop > matchers.DefaultDecayLimit {

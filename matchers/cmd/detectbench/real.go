@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/leakspec/leakspec/matchers"
 	"github.com/leakspec/leakspec/reports"
@@ -59,7 +60,7 @@ func (b *bench) real(w io.Writer) error {
 	for _, s := range subjects() {
 		fmt.Fprintf(w, " %s |", s.name)
 	}
-	fmt.Fprintf(w, " ReturnToBaseline(8 MB) | early PlateauWithin(16 MB) |\n|---|---|---|%s---|---|\n", strings.Repeat("---|", len(subjects())))
+	fmt.Fprintf(w, " GrowLessThanPerEvent(32 kB, job) | ReturnToBaseline(8 MB) | early PlateauWithin(16 MB) |\n|---|---|---|%s---|---|---|\n", strings.Repeat("---|", len(subjects())))
 	for _, l := range labels {
 		rec, err := reports.ReadCSV(filepath.Join(b.cfg.testdata, l.file))
 		if err != nil {
@@ -67,15 +68,33 @@ func (b *bench) real(w io.Writer) error {
 		}
 		fmt.Fprintf(w, "| %s | %s | %.1f s |", strings.TrimSuffix(l.file, ".csv"), yesNo(l.leak), rec.Duration.Seconds())
 		for _, s := range subjects() {
-			fmt.Fprintf(w, " %s |", []string{"pass", "fail", "inconclusive"}[judge(s.m, rec)])
+			fmt.Fprintf(w, " %s |", words[judge(s.m, rec)])
 		}
+		perJob := "—"
+		if rec.Count("job") > 0 {
+			perJob = words[judge(matchers.GrowLessThanPerEvent(32*matchers.KB, "job"), rec)]
+		}
+		// ReturnToBaseline judges the runs that idled after their load for
+		// longer than its decay limit; on the others it could only say
+		// "inconclusive".
 		back := "—"
-		if rec.Count(recording.LoadStop) > 0 {
-			back = []string{"pass", "fail", "inconclusive"}[judge(matchers.ReturnToBaseline(8*matchers.MB), rec)]
+		if stop := lastEvent(rec, recording.LoadStop); stop > 0 && rec.Duration-stop > matchers.DefaultDecayLimit {
+			back = words[judge(matchers.ReturnToBaseline(8*matchers.MB), rec)]
 		}
 		d := decide(matchers.PlateauWithin(16*matchers.MB), rec)
-		fmt.Fprintf(w, " %s | %s at %.1f s |\n", back, d.Verdict, d.At.Seconds())
+		fmt.Fprintf(w, " %s | %s | %s at %.1f s |\n", perJob, back, d.Verdict, d.At.Seconds())
 	}
 	fmt.Fprintln(w)
 	return nil
+}
+
+// lastEvent returns the time of the last event of that name, or 0.
+func lastEvent(rec recording.Recording, name string) time.Duration {
+	var at time.Duration
+	for _, e := range rec.Events {
+		if e.Name == name {
+			at = e.At
+		}
+	}
+	return at
 }
