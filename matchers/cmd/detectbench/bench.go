@@ -65,7 +65,7 @@ func newBench(cfg config) *bench {
 
 func (b *bench) noiseText() string {
 	n := b.noise
-	return fmt.Sprintf("white %.1f MB, wander %.1f MB (correlation time %v), RSS in %.0f-byte pages", n.White/1e6, n.Wander/1e6, n.WanderTime, n.Page)
+	return fmt.Sprintf("white %.1f MB, a wander of %.1f MB with a correlation time of %s, RSS in whole pages of %.0f bytes", n.White/1e6, n.Wander/1e6, secs(n.WanderTime), n.Page)
 }
 
 // series returns the k-th series of a class.

@@ -51,8 +51,8 @@ func run(w io.Writer, cfg config) error {
 	start := time.Now()
 	b := newBench(cfg)
 	fmt.Fprintf(w, "# leakspec detection benchmark\n\n")
-	fmt.Fprintf(w, "%d series per class and rate, seeds %d to %d, sampled every %v; noise on every series: %s. Budgets as a spec would give them; every other setting is the matchers' default.\n\n",
-		cfg.series, cfg.seed, cfg.seed+uint64(cfg.series)-1, cfg.interval, b.noiseText())
+	fmt.Fprintf(w, "%d series per class and rate, seeds %d to %d, sampled every %s; noise on every series: %s. Budgets as a spec would give them; every other setting is the matchers' default.\n\n",
+		cfg.series, cfg.seed, cfg.seed+uint64(cfg.series)-1, secs(cfg.interval), b.noiseText())
 	b.falseAlarms(w)
 	b.power(w)
 	b.vouch(w)
