@@ -57,8 +57,8 @@
 // # Early verdicts
 //
 // Decide judges a snapshot of a recording that is still running against a
-// Plan (a maximum length and a fixed number of looks) and says Continue,
-// Pass or Fail; Watch polls a Recorder's snapshots with it until the
+// Plan (a maximum length and a fixed number of looks) and says Undecided,
+// Passed or Failed; Watch polls a Recorder's snapshots with it until the
 // verdict is certain. See Decide for how the false-alarm rate is kept.
 //
 // # Errors and messages

@@ -28,10 +28,6 @@ type Trend struct {
 	Inflation       float64
 }
 
-// EffectivePoints returns how many independent points the fitted points are
-// worth, given their autocorrelation.
-func (t Trend) EffectivePoints() float64 { return float64(t.Points) / t.Inflation }
-
 // MaxAutocorrelation caps the autocorrelation a Trend corrects for. Beyond
 // it the correction would be a division by almost zero, and a series that
 // correlated has no trend to speak of: its bounds are infinite anyway.
