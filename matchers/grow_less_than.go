@@ -33,6 +33,10 @@ type growLessThan struct {
 
 func (m *growLessThan) name() string { return "GrowLessThan" }
 
+func (m *growLessThan) bound() Bound {
+	return Bound{Expectation: "grow less than " + mb(float64(m.limit)), Budget: m.limit}
+}
+
 func (m *growLessThan) judge(rec recording.Recording, l look) (finding, error) {
 	if err := m.settings.validate(m.name(), "WarmUp", "Windows", "WindowSize", "Confidence"); err != nil {
 		return finding{}, err
@@ -44,7 +48,7 @@ func (m *growLessThan) judge(rec recording.Recording, l look) (finding, error) {
 	at, rss := series(rec)
 	limit, floor := float64(m.limit), slices.Min(rss)
 	f := finding{
-		expectation: "grow less than " + mb(limit),
+		expectation: m.bound().Expectation,
 		chart:       chart(at, rss, env.WarmUp, "warm-up ends", floor, max(env.Peak, floor+limit)),
 	}
 	if !conclusive {

@@ -40,6 +40,10 @@ type growLessThanPerEvent struct {
 
 func (m *growLessThanPerEvent) name() string { return "GrowLessThanPerEvent" }
 
+func (m *growLessThanPerEvent) bound() Bound {
+	return Bound{Expectation: fmt.Sprintf("grow less than %s per %q", smallSize(float64(m.limit), false), m.event)}
+}
+
 func (m *growLessThanPerEvent) judge(rec recording.Recording, l look) (finding, error) {
 	if err := m.settings.validate(m.name(), "WarmUp", "Windows", "WindowSize", "Confidence"); err != nil {
 		return finding{}, err
@@ -54,7 +58,7 @@ func (m *growLessThanPerEvent) judge(rec recording.Recording, l look) (finding, 
 	at, rss := series(rec)
 	limit := float64(m.limit)
 	f := finding{
-		expectation: fmt.Sprintf("grow less than %s per %q", smallSize(limit, false), m.event),
+		expectation: m.bound().Expectation,
 		chart:       chart(at, rss, env.WarmUp, "warm-up ends", slices.Min(rss), env.Peak),
 	}
 	if !conclusive {

@@ -40,6 +40,10 @@ type haveSlopeBelow struct {
 
 func (m *haveSlopeBelow) name() string { return "HaveSlopeBelow" }
 
+func (m *haveSlopeBelow) bound() Bound {
+	return Bound{Expectation: "have a slope below " + mbPerMinute(float64(m.rate))}
+}
+
 func (m *haveSlopeBelow) judge(rec recording.Recording, l look) (finding, error) {
 	if err := m.settings.validate(m.name(), "WarmUp", "Windows", "WindowSize", "Confidence"); err != nil {
 		return finding{}, err
@@ -51,7 +55,7 @@ func (m *haveSlopeBelow) judge(rec recording.Recording, l look) (finding, error)
 	at, rss := series(rec)
 	rate := float64(m.rate)
 	f := finding{
-		expectation: "have a slope below " + mbPerMinute(rate),
+		expectation: m.bound().Expectation,
 		chart:       chart(at, rss, env.WarmUp, "warm-up ends", slices.Min(rss), env.Peak),
 	}
 	if !conclusive {

@@ -37,6 +37,8 @@ type judge interface {
 	name() string
 	// judge judges a valid recording (see recordingOf).
 	judge(rec recording.Recording, l look) (finding, error)
+	// bound is what the matcher holds a recording to.
+	bound() Bound
 }
 
 // matcher adapts a judge to Gomega's matcher interface.

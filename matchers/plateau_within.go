@@ -41,6 +41,10 @@ type plateauWithin struct {
 
 func (m *plateauWithin) name() string { return "PlateauWithin" }
 
+func (m *plateauWithin) bound() Bound {
+	return Bound{Expectation: "plateau within " + mb(float64(m.budget)), Budget: m.budget}
+}
+
 func (m *plateauWithin) judge(rec recording.Recording, l look) (finding, error) {
 	if err := m.settings.validate(m.name(), "WarmUp", "Windows", "WindowSize", "Confidence"); err != nil {
 		return finding{}, err
@@ -52,7 +56,7 @@ func (m *plateauWithin) judge(rec recording.Recording, l look) (finding, error) 
 	at, rss := series(rec)
 	budget, floor := float64(m.budget), slices.Min(rss)
 	f := finding{
-		expectation: "plateau within " + mb(budget),
+		expectation: m.bound().Expectation,
 		// The chart is at least a budget tall, so that noise well within
 		// the budget looks as small as it is.
 		chart: chart(at, rss, env.WarmUp, "warm-up ends", floor, max(env.Peak, floor+budget)),

@@ -39,6 +39,10 @@ type returnToBaseline struct {
 
 func (m *returnToBaseline) name() string { return "ReturnToBaseline" }
 
+func (m *returnToBaseline) bound() Bound {
+	return Bound{Expectation: "return to within " + mb(float64(m.within)) + " of its baseline"}
+}
+
 func (m *returnToBaseline) judge(rec recording.Recording, _ look) (finding, error) {
 	if err := m.settings.validate(m.name(), "WindowSize", "DecayLimit"); err != nil {
 		return finding{}, err
@@ -58,7 +62,7 @@ func (m *returnToBaseline) judge(rec recording.Recording, _ look) (finding, erro
 		return finding{}, fmt.Errorf("judge %s: %w", m.name(), err)
 	}
 	f := finding{
-		expectation: "return to within " + mb(within) + " of its baseline",
+		expectation: m.bound().Expectation,
 		evidence:    r.Evidence(),
 		chart:       chart(at, rss, stop, "load stops", slices.Min(rss), max(slices.Max(rss), r.Baseline+within)),
 	}

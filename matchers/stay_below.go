@@ -31,6 +31,10 @@ type stayBelow struct {
 
 func (m *stayBelow) name() string { return "StayBelow" }
 
+func (m *stayBelow) bound() Bound {
+	return Bound{Expectation: "stay below " + mb(float64(m.limit)), Limit: m.limit}
+}
+
 // crossed reports whether any sample of rec reached the limit, which stops
 // an early verdict at once.
 func (m *stayBelow) crossed(rec recording.Recording) bool {
@@ -46,7 +50,7 @@ func (m *stayBelow) judge(rec recording.Recording, _ look) (finding, error) {
 	f := finding{
 		passed:      rec.Aborted == "" && peak < limit,
 		evidence:    stats.Within,
-		expectation: "stay below " + mb(limit),
+		expectation: m.bound().Expectation,
 		details:     stayBelowDetails(peak, peakAt, limit, stats.AtLeast(rss, limit), len(rss), at[len(at)-1]),
 		chart:       chart(at, rss, 0, "", slices.Min(rss), max(peak, limit)),
 	}
