@@ -9,8 +9,10 @@ type Bound struct {
 	// Expectation reads after "Expected memory to", as in the failure
 	// message: "plateau within 32.0 MB", "stay below 256.0 MB".
 	Expectation string
-	// Budget is PlateauWithin's budget, the growth its peaks may show, and
-	// Limit StayBelow's limit, in bytes; each is 0 for the other matcher.
+	// Budget is the growth a matcher allows above the run's early level
+	// (PlateauWithin's budget, GrowLessThan's limit) and Limit the size
+	// StayBelow allows, in bytes; each is 0 for the matchers that have
+	// none.
 	Budget uint64
 	Limit  uint64
 }
@@ -18,11 +20,8 @@ type Bound struct {
 // BoundOf returns the bound of a matcher made by this package, and false for
 // any other matcher.
 func BoundOf(m types.GomegaMatcher) (Bound, bool) {
-	switch m := m.(type) {
-	case *plateauWithinMatcher:
-		return Bound{Expectation: "plateau within " + mb(float64(m.budget)), Budget: m.budget}, true
-	case *stayBelowMatcher:
-		return Bound{Expectation: "stay below " + mb(float64(m.limit)), Limit: m.limit}, true
+	if m, ok := m.(*matcher); ok {
+		return m.judge.bound(), true
 	}
 	return Bound{}, false
 }
