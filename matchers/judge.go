@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"strings"
 	"time"
 
@@ -90,9 +89,8 @@ func cut(name string, rec recording.Recording, s settings, l look) (env stats.En
 	at, rss := series(rec)
 	last := at[len(at)-1]
 	warmUp := s.warmUpFor(max(last, l.horizon))
-	first := sort.Search(len(at), func(i int) bool { return at[i] >= warmUp })
-	tooth, _ := stats.Teeth(at[first:], rss[first:])
-	windows := s.windowsFor(last-min(max(warmUp, at[0]), last), tooth)
+	span, tooth := stats.AfterWarmUp(at, rss, warmUp)
+	windows := s.windowsFor(span, tooth)
 	var short error
 	if windows < stats.MinPoints {
 		// Too short for even the fewest windows of the size asked for:

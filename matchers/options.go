@@ -11,27 +11,21 @@ import (
 
 // The defaults of the matchers, kept together so that the options, the
 // judgement and the documentation cannot disagree. The README's "Verdicts"
-// section says why each is what it is.
+// section says why each is what it is. Those that say how a series is read
+// (its warm-up, its windows, the confidence of its bounds) are the
+// statistics package's, which the reports read every recording with too, so
+// that a report's figures are the numbers a failure message tells.
 const (
-	// DefaultWindows cuts the judged time into twelve windows: 66 pairs of
-	// windows give Sen's bound on a slope room to stay finite when the
-	// windows' autocorrelation halves their worth, and the lag-1
-	// autocorrelation has a dozen residuals to be estimated from; yet in a
-	// ten-second spec sampled every 100 ms each window still holds six or
-	// seven samples, and in a one-minute spec spans four seconds, several
-	// teeth of a typical job's sawtooth.
-	DefaultWindows = 12
+	// DefaultWindows cuts the judged time into twelve windows
+	// (stats.DefaultWindows).
+	DefaultWindows = stats.DefaultWindows
 	// DefaultWarmUpShare and MinWarmUp make the warm-up a fifth of the run,
-	// but never less than a second, the time a Python worker takes to import
-	// its code: imports, connection pools and the first caches fill up at
-	// start and are not a leak.
-	DefaultWarmUpShare = 0.2
-	MinWarmUp          = time.Second
-	// DefaultConfidence is the one-sided confidence of every bound: a
-	// matcher that fails on evidence of a leak (PlateauWithin, GrowLessThan,
-	// GrowLessThanPerEvent) fails a series that keeps exactly to its budget
-	// at most 5 % of the time, and one far within it practically never.
-	DefaultConfidence = 0.95
+	// but never less than a second (stats.DefaultWarmUp).
+	DefaultWarmUpShare = stats.DefaultWarmUpShare
+	MinWarmUp          = stats.MinWarmUp
+	// DefaultConfidence is the one-sided confidence of every bound, 0.95
+	// (stats.DefaultConfidence).
+	DefaultConfidence = stats.DefaultConfidence
 	// DefaultDecayLimit is how long ReturnToBaseline waits after the load
 	// stops for memory to settle: jemalloc returns dirty pages after 10 s by
 	// default, glibc and CPython's arenas as soon as they are empty, Go's
@@ -171,14 +165,12 @@ func (s settings) warmUpFor(run time.Duration) time.Duration {
 	if s.warmUpSet {
 		return s.warmUp
 	}
-	return max(time.Duration(float64(run)*DefaultWarmUpShare), MinWarmUp)
+	return stats.DefaultWarmUp(run)
 }
 
 // windowsFor returns how many windows to cut a judged span into: as many
 // windows of the size asked for as fit in it, or the count asked for. By
-// default, DefaultWindows, but fewer when the series is a sawtooth whose
-// teeth (stats.Teeth) are so long that windows would be shorter than two of
-// them, down to stats.MinPoints.
+// default, DefaultWindows fitted to the sawtooth's teeth (stats.FitWindows).
 func (s settings) windowsFor(span, tooth time.Duration) int {
 	switch {
 	case s.windowSize > 0:
@@ -186,7 +178,7 @@ func (s settings) windowsFor(span, tooth time.Duration) int {
 	case slices.Contains(s.options, "Windows") || tooth <= 0:
 		return s.windows
 	default:
-		return max(stats.MinPoints, min(s.windows, int(span/(2*tooth))))
+		return stats.FitWindows(s.windows, span, tooth)
 	}
 }
 

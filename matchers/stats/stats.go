@@ -22,6 +22,8 @@
 //     what their Evidence is: Within a bound, Beyond it, or Unsure.
 //   - Teeth finds the period of a sawtooth, which windows must not be
 //     shorter than.
+//   - DefaultWarmUp, FitWindows and CutByDefault are how a series is read
+//     when a spec sets no option, by the matchers and by the reports alike.
 //
 // # Early verdicts
 //
