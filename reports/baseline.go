@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/leakspec/leakspec/internal/bytesize"
+	"github.com/leakspec/leakspec/matchers/stats"
 )
 
 // A baseline comparison holds a spec's peak and slope against the same
@@ -22,7 +23,7 @@ import (
 //   - the tolerance, a share of the baseline's figure (20 % by default);
 //   - three times the noise, where the noise adds up (as independent
 //     errors do, in quadrature) the scatter of this run's peaks around
-//     their trend, the same scatter on the baseline run, and the spread of
+//     their local level (Figures.PeakNoise), the same scatter on the baseline run, and the spread of
 //     the figure over the baseline's earlier runs, which a summary kept as
 //     the next baseline carries along (up to maxHistory runs);
 //   - a floor of 1 MB (for the slope: 1 MB over the time judged), below
@@ -166,8 +167,8 @@ func (s Summary) Compare(source, suite, file string, now Figures, tolerance floa
 
 // check holds one figure against the baseline's runs of it.
 func check(figure string, now float64, runs, runNoises []float64, nowNoise, tolerance, floor float64) Check {
-	reference := median(runs)
-	noise := math.Sqrt(sq(median(runNoises)) + sq(nowNoise) + sq(stddev(runs)))
+	reference := stats.Median(runs)
+	noise := math.Sqrt(sq(stats.Median(runNoises)) + sq(nowNoise) + sq(stddev(runs)))
 	allowed := reference + max(tolerance*math.Abs(reference), noiseSigmas*noise, floor)
 	return Check{Figure: figure, Now: now, Reference: reference, Runs: len(runs), Tolerance: tolerance,
 		Noise: noise, Allowed: allowed, Regressed: now > allowed}
@@ -200,7 +201,7 @@ func sq(x float64) float64 { return x * x }
 func megabytes(b float64) string { return fmt.Sprintf("%.1f MB", b/float64(bytesize.MB)) }
 
 // perMinute prints bytes per minute as "480.2 MB/min".
-func perMinute(b float64) string { return fmt.Sprintf("%.1f MB/min", b/float64(bytesize.MB)) }
+func perMinute(b float64) string { return mbValue(b) + " MB/min" }
 
 // percent prints how much now exceeds reference as "+65 %".
 func percent(now, reference float64) string {

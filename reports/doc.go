@@ -23,9 +23,12 @@
 //
 // # Figures, verdicts, baselines
 //
-// [FiguresOf] reads the figures of a recording (baseline, peak, growth,
-// slope, PSS and USS peaks, noise) with PlateauWithin's default warm-up and
-// windows, so a report tells the numbers the default matcher tells. A spec
+// [FiguresOf] reads the figures of a recording (baseline, peak, growth, the
+// rise of the peaks, their slope and its bounds, PSS and USS peaks, noise)
+// with the matchers' own statistics and defaults (matchers/stats), so a
+// report tells the numbers PlateauWithin's message tells at its defaults;
+// [PlannedFiguresOf] reads a run that recorded until its verdict was
+// certain with the warm-up of its plan. A spec
 // files them, its [Judgment]s (the matchers it asserted, with their budgets)
 // and its baseline [Comparison] as Ginkgo report entries ([EntryFigures],
 // [EntryJudgment], [EntryBaseline]); [SpecOf] reads them back from a spec's
@@ -37,5 +40,5 @@
 // so that CI can fail a pull request that made memory worse than main.
 //
 // The package reads recording.Recording values and Ginkgo's reports; it knows
-// nothing of processes.
+// nothing of processes, and of the matchers only their pure statistics.
 package reports

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"html/template"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -123,7 +124,12 @@ func indexRowOf(dir, suite string, spec SpecSummary) (indexRow, error) {
 		add("peak", fmt.Sprintf("%s at %.1f s", bytesize.Format(f.Peak), f.PeakAtS))
 		add("growth", "+"+bytesize.Format(f.Growth))
 		if f.Slope != nil {
-			add("slope", perMinute(*f.Slope))
+			add("rise of the peaks", bytesize.FormatSigned(int64(math.Round(f.Rise))))
+			slope := perMinute(*f.Slope)
+			if f.SlopeLower != nil && f.SlopeUpper != nil {
+				slope += fmt.Sprintf(" (%g %%: %s to %s)", math.Round(f.Confidence*1000)/10, mbValue(*f.SlopeLower), mbValue(*f.SlopeUpper))
+			}
+			add("slope", slope)
 		}
 		if budget, limit := growthBudget(spec.Judgments); budget > 0 || limit > 0 {
 			if budget > 0 {

@@ -21,7 +21,7 @@ func TestUpdateIndexCoversEverySuite(t *testing.T) {
 		t.Fatal(err)
 	}
 	stem := filepath.Join(dir, "rq", rq.Specs[0].File)
-	if err := WritePlots(stem, peaksOnALine(0), rq.Specs[0].Name, rq.Specs[0].Verdict, rq.Specs[0].Judgments); err != nil {
+	if err := WritePlots(stem, peaksOnALine(0), rq.Specs[0]); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(stem+".csv", []byte("t_seconds\n"), 0o644); err != nil {
@@ -68,8 +68,9 @@ func TestUpdateIndexCoversEverySuite(t *testing.T) {
 		`<p class="verdict">fail: did not plateau within 24.0 MB</p>`,
 		`<a href="rq/the-report-job-does-not-keep-its-rows.svg">svg</a>`,
 		`<a href="rq/the-report-job-does-not-keep-its-rows.csv">csv</a>`,
-		"<dt>peak</dt><dd>60.0 MB at 2.7 s</dd>",
-		"<dt>slope</dt><dd>0.0 MB/min</dd>",
+		"<dt>peak</dt><dd>60.0 MB at 2.1 s</dd>",
+		"<dt>rise of the peaks</dt><dd>+0.0 MB</dd>",
+		"<dt>slope</dt><dd>0.0 MB/min (95 %: 0.0 to 0.0)</dd>",
 		"<dt>budget</dt><dd>+24.0 MB</dd>",
 		"<dt>baseline run's peak</dt><dd>60.0 MB, at most 72.0 MB</dd>",
 		"Expected memory to plateau within 32.0 MB, but it kept growing",

@@ -76,9 +76,10 @@ func JUnitPath(dir, suite string) string { return filepath.Join(dir, suite+".jun
 
 // WriteJUnit writes the suite's report as JUnit XML to <dir>/<suite>.junit.xml,
 // one testcase per spec. A testcase carries the spec's figures and verdict as
-// properties (baseline_mb, peak_mb, growth_mb, slope_mb_per_min, samples,
-// duration_s, verdict, budget_mb, limit_mb, pss_peak_mb, uss_peak_mb, and the
-// baseline comparison), the paths of its files relative to the JUnit file,
+// properties (baseline_mb, peak_mb, growth_mb, rise_mb, slope_mb_per_min
+// with slope_lower_mb_per_min and slope_upper_mb_per_min, samples,
+// duration_s, warm_up_s, verdict, budget_mb, limit_mb, pss_peak_mb,
+// uss_peak_mb, and the baseline comparison), the paths of its files relative to the JUnit file,
 // and, when it failed, the failure message with its text chart. Report
 // entries a spec added itself become properties too, as text.
 //
@@ -166,10 +167,18 @@ func caseProperties(dir, suite string, spec SpecSummary, sr types.SpecReport) []
 		add("peak_mb", mbValue(float64(f.Peak)))
 		add("growth_mb", mbValue(float64(f.Growth)))
 		if f.Slope != nil {
+			add("rise_mb", mbValue(f.Rise))
 			add("slope_mb_per_min", mbValue(*f.Slope))
+		}
+		if f.SlopeLower != nil {
+			add("slope_lower_mb_per_min", mbValue(*f.SlopeLower))
+		}
+		if f.SlopeUpper != nil {
+			add("slope_upper_mb_per_min", mbValue(*f.SlopeUpper))
 		}
 		add("samples", strconv.Itoa(f.Samples))
 		add("duration_s", strconv.FormatFloat(f.DurationS, 'f', 1, 64))
+		add("warm_up_s", strconv.FormatFloat(f.WarmUpS, 'f', 1, 64))
 		budget, limit := growthBudget(spec.Judgments)
 		if budget > 0 {
 			add("budget_mb", mbValue(float64(budget)))
@@ -239,7 +248,12 @@ func failureText(s types.SpecReport) string {
 func junitTime(seconds float64) string { return strconv.FormatFloat(seconds, 'f', 3, 64) }
 
 // mbValue prints bytes (or bytes per minute) as decimal megabytes with one
-// decimal, without a unit: the property's name carries it.
+// decimal, without a unit: the property's name carries it. A value that
+// rounds to zero is "0.0", never "-0.0", as in the matchers' messages.
 func mbValue(bytes float64) string {
-	return strconv.FormatFloat(bytes/float64(bytesize.MB), 'f', 1, 64)
+	v := strconv.FormatFloat(bytes/float64(bytesize.MB), 'f', 1, 64)
+	if v == "-0.0" {
+		return "0.0"
+	}
+	return v
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -15,6 +16,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/leakspec/leakspec/internal/bytesize"
+	"github.com/leakspec/leakspec/matchers/stats"
 	"github.com/leakspec/leakspec/worker/recording"
 )
 
@@ -38,6 +40,7 @@ var (
 	warmUpColor = color.NRGBA{R: 0x80, G: 0x80, B: 0x80, A: 0x30}
 	budgetColor = color.NRGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0x40}
 	limitColor  = color.NRGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff}
+	peakColor   = color.NRGBA{R: 0x00, G: 0x00, B: 0x00, A: 0xff}
 	eventColors = []color.NRGBA{
 		{R: 0x8c, G: 0x56, B: 0x4b, A: 0xff}, {R: 0xe3, G: 0x77, B: 0xc2, A: 0xff},
 		{R: 0x7f, G: 0x7f, B: 0x7f, A: 0xff}, {R: 0xbc, G: 0xbd, B: 0x22, A: 0xff},
@@ -51,16 +54,19 @@ func PlotPaths(stem string) (png, svg string) { return stem + ".png", stem + ".s
 
 // WritePlots draws a spec's recording and writes it as stem.png and
 // stem.svg: memory over time (tree RSS as a line; PSS and USS, where they
-// were sampled, as dotted lines with points), the warm-up shaded, the
-// plateau budget drawn as a band over the peaks the matcher judges (from the
-// first peak after the warm-up up to that peak plus the budget), a
-// StayBelow limit as a dashed line, the events as ticks along the bottom,
-// and the spec's text and verdict as the title.
+// were sampled, as dotted lines with points), the warm-up shaded, the peaks
+// of the windows the matchers judge marked, the plateau budget drawn as a
+// band above the early level of those peaks (from that level up to the
+// level plus the budget), a StayBelow limit as a dashed line, the events as
+// ticks along the bottom, and the spec's name and verdict as the title.
+// The warm-up, the windows and the early level are the spec's figures,
+// read as the matchers read the recording (see Figures): a run planned to
+// stop early (spec.Figures.PlannedS) is drawn with the warm-up of its plan.
 //
 // A leak is a staircase of ever-higher peaks climbing out of the band; a
 // plateau is a sawtooth whose peaks stay inside it.
-func WritePlots(stem string, rec recording.Recording, title, verdict string, judgments []Judgment) error {
-	p, legend, err := drawPlot(rec, title, verdict, judgments)
+func WritePlots(stem string, rec recording.Recording, spec SpecSummary) error {
+	p, legend, err := drawPlot(rec, spec)
 	if err != nil {
 		return fmt.Errorf("write plots: %w", err)
 	}
@@ -87,9 +93,9 @@ func WritePlots(stem string, rec recording.Recording, title, verdict string, jud
 
 // drawPlot lays out the plot of a recording.
 // The legend is kept apart from the plot, to be drawn beside it.
-func drawPlot(rec recording.Recording, title, verdict string, judgments []Judgment) (*plot.Plot, *plot.Legend, error) {
+func drawPlot(rec recording.Recording, spec SpecSummary) (*plot.Plot, *plot.Legend, error) {
 	p := plot.New()
-	p.Title.Text = wrap(title, titleWidth) + "\n" + verdict
+	p.Title.Text = wrap(spec.Name, titleWidth) + "\n" + spec.Verdict
 	p.X.Label.Text = "time (s)"
 	p.Y.Label.Text = "memory of the worker's process tree (MB)"
 	p.X.Tick.Marker, p.Y.Tick.Marker = plot.TickerFunc(roundTicks), plot.TickerFunc(roundTicks)
@@ -99,11 +105,17 @@ func drawPlot(rec recording.Recording, title, verdict string, judgments []Judgme
 	legend.TextStyle.Font.Size = vg.Points(10)
 	legend.Padding = vg.Points(3)
 
-	f := FiguresOf(rec)
-	budget, limit := growthBudget(judgments)
+	var planned time.Duration
+	if spec.Figures != nil {
+		planned = time.Duration(spec.Figures.PlannedS * float64(time.Second))
+	}
+	f, env, _ := readFigures(rec, planned)
+	budget, limit := growthBudget(spec.Judgments)
+	// The band needs the early level, which is read with the trend.
+	banded := budget > 0 && f.Slope != nil
 	top := mbOf(f.Peak)
-	if budget > 0 && f.Peaks > 0 {
-		top = max(top, mbOf(f.EarlyPeak+budget))
+	if banded {
+		top = max(top, (f.EarlyLevel+float64(budget))/float64(bytesize.MB))
 	}
 	// A limit far above the series would squash it into a flat line at the
 	// bottom, and a plateau is only seen as one when its sawtooth shows: such
@@ -125,8 +137,9 @@ func drawPlot(rec recording.Recording, title, verdict string, judgments []Judgme
 	p.Add(shade)
 	legend.Add(fmt.Sprintf("warm-up (%.1f s)", warmUp), shade)
 
-	if budget > 0 && f.Peaks > 0 {
-		band, err := plotter.NewPolygon(rect(warmUp, end, mbOf(f.EarlyPeak), mbOf(f.EarlyPeak+budget)))
+	if banded {
+		early := f.EarlyLevel / float64(bytesize.MB)
+		band, err := plotter.NewPolygon(rect(warmUp, end, early, early+mbOf(budget)))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -171,6 +184,10 @@ func drawPlot(rec recording.Recording, title, verdict string, judgments []Judgme
 		legend.Add(detail.name, line, points)
 	}
 
+	if err := addPeaks(p, &legend, env); err != nil {
+		return nil, nil, err
+	}
+
 	if limit > 0 {
 		line, err := plotter.NewLine(plotter.XYs{{X: 0, Y: mbOf(limit)}, {X: end, Y: mbOf(limit)}})
 		if err != nil {
@@ -186,6 +203,31 @@ func drawPlot(rec recording.Recording, title, verdict string, judgments []Judgme
 		legend.Add(name, line)
 	}
 	return p, &legend, addEvents(p, &legend, rec.Events, top)
+}
+
+// addPeaks marks the peak of each window that counts, at the window's
+// middle, where the matchers place it to fit their trend.
+func addPeaks(p *plot.Plot, legend *plot.Legend, env stats.Envelope) error {
+	minutes, peaks := env.Peaks()
+	if len(peaks) == 0 {
+		return nil
+	}
+	xys := make(plotter.XYs, len(peaks))
+	for i := range peaks {
+		xys[i] = plotter.XY{X: minutes[i] * 60, Y: peaks[i] / float64(bytesize.MB)}
+	}
+	marks, err := plotter.NewScatter(xys)
+	if err != nil {
+		return err
+	}
+	marks.Shape, marks.Color, marks.Radius = draw.CrossGlyph{}, peakColor, vg.Points(3.5)
+	p.Add(marks)
+	n := fmt.Sprint(len(env.Windows))
+	if env.Points < len(env.Windows) {
+		n = fmt.Sprintf("%d of %d", env.Points, len(env.Windows))
+	}
+	legend.Add(fmt.Sprintf("peaks of %s windows", n), marks)
+	return nil
 }
 
 // addEvents marks each event with a tick along the bottom of the plot, one

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // rssPixels counts the pixels of the RSS line's colour in a box of the
@@ -34,7 +35,7 @@ func TestWritePlots(t *testing.T) {
 	plots := map[string]string{}
 	for name, perMinute := range map[string]float64{"leak": 1200 * mb, "plateau": 0} {
 		stem := filepath.Join(dir, "suite", name)
-		if err := WritePlots(stem, peaksOnALine(perMinute), "a worker that "+name+"s", "verdict of the "+name, judgments); err != nil {
+		if err := WritePlots(stem, peaksOnALine(perMinute), SpecSummary{Name: "a worker that " + name + "s", Verdict: "verdict of the " + name, Judgments: judgments}); err != nil {
 			t.Fatal(err)
 		}
 		pngPath, svgPath := PlotPaths(stem)
@@ -71,7 +72,7 @@ func TestWritePlots(t *testing.T) {
 		plots[name] = string(data)
 	}
 	for name, svg := range plots {
-		for _, text := range []string{"a worker that " + name + "s", "verdict of the " + name, "budget +32.0 MB", "retry (2)", "warm-up (2.0 s)", "PSS"} {
+		for _, text := range []string{"a worker that " + name + "s", "verdict of the " + name, "budget +32.0 MB", "retry (2)", "warm-up (2.1 s)", "peaks of 12 windows", "PSS"} {
 			if !strings.Contains(svg, text) {
 				t.Errorf("the %s's SVG does not say %q", name, text)
 			}
@@ -84,7 +85,7 @@ func TestWritePlotsDrawsALimitWithinReach(t *testing.T) {
 	limit := []Judgment{{Expectation: "stay below 400.0 MB", Limit: 400_000_000}}
 	for name, perMinute := range map[string]float64{"leak": 1200 * mb, "plateau": 0} {
 		stem := filepath.Join(dir, name)
-		if err := WritePlots(stem, peaksOnALine(perMinute), name, "pass", limit); err != nil {
+		if err := WritePlots(stem, peaksOnALine(perMinute), SpecSummary{Name: name, Verdict: "pass", Judgments: limit}); err != nil {
 			t.Fatal(err)
 		}
 		_, svgPath := PlotPaths(stem)
@@ -92,12 +93,31 @@ func TestWritePlotsDrawsALimitWithinReach(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// The leak's 246 MB peak is within reach of the limit; the
+		// The leak's 214 MB peak is within reach of the limit; the
 		// plateau's 60 MB is not, and would be squashed by drawing it.
 		want := map[string]string{"leak": ">limit 400.0 MB<", "plateau": ">limit 400.0 MB (far above)<"}[name]
 		if !strings.Contains(string(data), want) {
 			t.Errorf("the %s's plot does not say %q", name, want)
 		}
+	}
+}
+
+func TestWritePlotsShadesThePlannedWarmUp(t *testing.T) {
+	// A run that recorded until its verdict was certain, planned for 30 s,
+	// was judged after a 6 s warm-up at every look; its plot says so.
+	rec := peaksOnALine(0)
+	f := PlannedFiguresOf(rec, 30*time.Second)
+	stem := filepath.Join(t.TempDir(), "early")
+	if err := WritePlots(stem, rec, SpecSummary{Name: "early", Verdict: "pass", Figures: &f}); err != nil {
+		t.Fatal(err)
+	}
+	_, svgPath := PlotPaths(stem)
+	data, err := os.ReadFile(svgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), ">warm-up (6.0 s)<") {
+		t.Error("the plot of a run planned for 30 s does not shade its 6 s warm-up")
 	}
 }
 

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/leakspec/leakspec/matchers/stats"
 )
 
 func TestSummaryRoundTrip(t *testing.T) {
@@ -75,28 +73,5 @@ func TestReadSummaryErrors(t *testing.T) {
 	write("broken.summary.json", "{")
 	if _, err := CollectSummaries(dir); err == nil || !strings.Contains(err.Error(), "broken.summary.json is not a leakspec summary") {
 		t.Errorf("CollectSummaries error = %v, want one naming the broken file", err)
-	}
-}
-
-// TestFiguresAgreeWithTheMatcherStatistics keeps the figures a report shows
-// equal to the numbers PlateauWithin's message tells with its defaults, which
-// come from the stats package.
-func TestFiguresAgreeWithTheMatcherStatistics(t *testing.T) {
-	for name, perMinute := range map[string]float64{"a leak": 300 * mb, "a plateau": 0, "a fall": -60 * mb} {
-		rec := peaksOnALine(perMinute)
-		at := make([]time.Duration, len(rec.Samples))
-		rss := make([]float64, len(rec.Samples))
-		for i, s := range rec.Samples {
-			at[i], rss[i] = s.At, float64(s.RSS)
-		}
-		s, err := stats.Summarize(at, rss, WarmUpFor(at[len(at)-1]), figureWindows)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f := FiguresOf(rec)
-		if float64(f.Baseline) != s.Baseline || float64(f.Peak) != s.Peak || float64(f.EarlyPeak) != s.EarlyPeak ||
-			f.Peaks != s.Peaks || f.Slope == nil || *f.Slope != s.SlopePerMinute {
-			t.Errorf("%s: figures %+v (slope %v) disagree with the matcher's summary %+v", name, f, f.Slope, s)
-		}
 	}
 }
