@@ -466,3 +466,55 @@ func TestOnLineSeesEveryLineInOrder(t *testing.T) {
 		t.Errorf("OnLine saw %q, want %q", lines, want)
 	}
 }
+
+// forwardingWorker is a leader that forwards SIGTERM to the child it
+// forked and exits once the child has, like Dramatiq's main process; the
+// child stops on its first SIGTERM but says how many it got.
+const forwardingWorker = `import os, signal, sys, time
+pid = os.fork()
+if pid == 0:
+    n = 0
+    def count(signum, frame):
+        global n
+        n += 1
+    signal.signal(signal.SIGTERM, count)
+    print("ready", flush=True)
+    while n == 0:
+        time.sleep(0.01)
+    time.sleep(0.3)  # a second SIGTERM, if one comes, arrives meanwhile
+    print("child got %d SIGTERM" % n, flush=True)
+    os._exit(0)
+signal.signal(signal.SIGTERM, lambda signum, frame: os.kill(pid, signal.SIGTERM))
+os.waitpid(pid, 0)
+`
+
+func TestStopTermLeaderOnly(t *testing.T) {
+	for _, tt := range []struct {
+		leaderOnly bool
+		want       string
+	}{
+		{leaderOnly: true, want: "child got 1 SIGTERM"},
+		// The default signals the whole group: the child hears from us and
+		// from its leader.
+		{leaderOnly: false, want: "child got 2 SIGTERM"},
+	} {
+		t.Run(fmt.Sprintf("TermLeaderOnly=%v", tt.leaderOnly), func(t *testing.T) {
+			p := mustStartWorker(t, Command{
+				Argv:           pythonArgv(forwardingWorker),
+				LogPath:        newLogPath(t),
+				Ready:          regexp.MustCompile(`^ready$`),
+				StopGrace:      time.Minute,
+				TermLeaderOnly: tt.leaderOnly,
+			})
+			if err := p.Stop(); err != nil {
+				t.Errorf("Stop() = %v, want nil", err)
+			}
+			if err := p.Err(); err != nil {
+				t.Errorf("Err() = %v, want nil: the leader exited on its own after SIGTERM", err)
+			}
+			if tail := p.Tail(); !slices.Contains(tail, tt.want) {
+				t.Errorf("the log ends %q, want the line %q", tail, tt.want)
+			}
+		})
+	}
+}
