@@ -23,10 +23,11 @@ var blocks = []rune(" ▁▂▃▄▅▆▇█")
 // the highest sample of its slice of time, so the peaks of a sawtooth survive
 // the squeeze into a few columns: ratcheting peaks climb like a staircase, a
 // plateau stays level. A slice of time without a sample repeats the sample
-// before it, as memory is what it was last seen to be. When mark is positive,
-// the time axis shows where it falls; the matchers mark the end of the
-// warm-up.
-func chart(at []time.Duration, v []float64, mark time.Duration, lo, hi float64) string {
+// before it, as memory is what it was last seen to be. When mark falls
+// inside the series, the time axis shows where, with label under it if
+// there is room: the matchers mark the end of the warm-up, or the end of
+// the load.
+func chart(at []time.Duration, v []float64, mark time.Duration, label string, lo, hi float64) string {
 	if len(v) == 0 {
 		return ""
 	}
@@ -96,7 +97,7 @@ func chart(at []time.Duration, v []float64, mark time.Duration, lo, hi float64) 
 	place(labels, 0, first)
 	place(labels, width-len(last), last)
 	if marked {
-		note := "↑ warm-up ends"
+		note := "↑ " + label
 		c := column(mark)
 		if c > len(first) && c+utf8.RuneCountInString(note) < width-len(last) {
 			place(labels, c, note)

@@ -74,7 +74,7 @@ func TestChart(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := chart(tt.at, tt.v, tt.mark, tt.lo, tt.hi); got != tt.want {
+			if got := chart(tt.at, tt.v, tt.mark, "warm-up ends", tt.lo, tt.hi); got != tt.want {
 				t.Errorf("chart =\n%s\nwant\n%s", got, tt.want)
 			}
 		})
@@ -91,7 +91,7 @@ func TestChartOfALongRun(t *testing.T) {
 		v = append(v, 50e6)
 	}
 	v[70] = 90e6
-	got := chart(at, v, 2*time.Minute, 50e6, 90e6)
+	got := chart(at, v, 2*time.Minute, "warm-up ends", 50e6, 90e6)
 	lines := strings.Split(got, "\n")
 	if len(lines) != chartRows+2 {
 		t.Fatalf("chart has %d lines, want %d:\n%s", len(lines), chartRows+2, got)

@@ -11,22 +11,26 @@ import (
 	"github.com/leakspec/leakspec/worker/recording"
 )
 
+// record samples rss(t) every 100 ms for length, as the worker's sampler
+// would.
+func record(length time.Duration, rss func(t time.Duration) uint64) recording.Recording {
+	var rec recording.Recording
+	for t := time.Duration(0); t <= length; t += 100 * time.Millisecond {
+		rec.Samples = append(rec.Samples, recording.Sample{At: t, RSS: rss(t)})
+	}
+	rec.Duration = length
+	return rec
+}
+
 // A self-test pairs a negative control, a worker that drops what each job
 // allocates, with a positive control, a worker that keeps 128 MB per retry.
 // The first must plateau and the second must not; asserting the opposite
 // shows the failure message a spec author would see.
 func ExamplePlateauWithin() {
-	record := func(rss func(t time.Duration) uint64) recording.Recording {
-		var rec recording.Recording
-		for t := time.Duration(0); t <= 10*time.Second; t += 100 * time.Millisecond {
-			rec.Samples = append(rec.Samples, recording.Sample{At: t, RSS: rss(t)})
-		}
-		return rec
-	}
-	dropsItsData := record(func(t time.Duration) uint64 {
+	dropsItsData := record(10*time.Second, func(t time.Duration) uint64 {
 		return 38*matchers.MB + uint64(t%time.Second)*128*matchers.MB/uint64(time.Second)
 	})
-	keepsItsData := record(func(t time.Duration) uint64 {
+	keepsItsData := record(10*time.Second, func(t time.Duration) uint64 {
 		return 38*matchers.MB + uint64(t/(250*time.Millisecond))*128*matchers.MB
 	})
 
@@ -41,5 +45,32 @@ func ExamplePlateauWithin() {
 	g.Expect(keepsItsData).To(matchers.PlateauWithin(32 * matchers.MB))
 	// Output:
 	// negative control plateaus: true <nil>
-	// Expected memory to plateau within 32.0 MB, but it kept growing: from a baseline of 38.0 MB it peaked at 5158.0 MB (+5120.0 MB) over 10.0 s (101 samples); after the 2.0 s warm-up the peaks of 6 windows of 1.3 s rose +3456.0 MB and trend at 31104.0 MB/min, +4147.2 MB over the 8.0 s judged.
+	// Expected memory to plateau within 32.0 MB, but it kept growing: from a baseline of 38.0 MB it peaked at 5158.0 MB (+5120.0 MB) over 10.0 s (101 samples); after the 2.0 s warm-up the peaks of 12 windows of 0.7 s rose +3072.0 MB from their early level of 1702.0 MB (noise margin 0.0 MB, 32.0 MB allowed) and trend at 30912.0 MB/min (95 %: 30720.0 to 31680.0 MB/min), +4121.6 MB over the 8.0 s judged (16.0 MB allowed).
+}
+
+// A spec that records until its verdict is certain polls Decide with
+// snapshots of its recording. Here a worker leaks 300 MB a minute: a
+// minute is planned, but at the second look, 20 s in, the leak is certain.
+func ExampleDecide() {
+	leak := record(time.Minute, func(t time.Duration) uint64 {
+		return 100*matchers.MB + uint64(300*float64(matchers.MB)*t.Minutes())
+	})
+	plan := matchers.Plan{Max: time.Minute} // six looks, one every 10 s
+	for at := time.Second; at <= time.Minute; at += time.Second {
+		snapshot := leak
+		snapshot.Samples = leak.Samples[:int(at/(100*time.Millisecond))+1]
+		snapshot.Duration = at
+		d, err := matchers.Decide(snapshot, plan, matchers.PlateauWithin(32*matchers.MB), matchers.StayBelow(1*matchers.GB))
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		if d.Verdict != matchers.Undecided {
+			first, _, _ := strings.Cut(d.Message, ":")
+			fmt.Printf("%v at look %d (%v): %s\n", d.Verdict, d.Look, d.At, first)
+			return
+		}
+	}
+	// Output:
+	// failed at look 2 (20s): Expected memory to plateau within 32.0 MB, but it kept growing
 }

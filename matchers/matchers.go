@@ -1,43 +1,48 @@
 // Package matchers holds leakspec's Gomega matchers, which judge the memory a
 // worker used during a spec from its recording.Recording.
 //
-//	Expect(rec).To(matchers.PlateauWithin(32 * matchers.MB))
-//	Expect(rec).To(matchers.StayBelow(1 * matchers.GB))
+//	Expect(rec).To(PlateauWithin(32 * MB))
+//	Expect(rec).To(GrowLessThan(16 * MB))
+//	Expect(rec).To(HaveSlopeBelow(MBPerMinute(5)))
+//	Expect(rec).To(ReturnToBaseline(8 * MB))
+//	Expect(rec).To(StayBelow(1 * GB))
+//	Expect(rec).To(GrowLessThanPerEvent(1*MB, "retry"))
 //
 // where rec is the recording.Recording of a worker's run, or a pointer to it.
 //
 // # What is judged
 //
 // The matchers read the tree RSS series of the recording (Sample.At and
-// Sample.RSS). Memory is a sawtooth: runtimes free lazily (Python's cyclic
-// collector, glibc arenas, jemalloc decay, Go's scavenger), so RSS climbs
-// while a job allocates and falls back when the runtime gets round to it.
-// A verdict is therefore never drawn from two single samples, one of which
-// may sit on a tooth and the other in a trough.
+// Sample.RSS) and its events. Memory is a sawtooth: runtimes free lazily
+// (Python's cyclic collector, glibc arenas, jemalloc decay, Go's scavenger),
+// so RSS climbs while a job allocates and falls back when the runtime gets
+// round to it. A verdict is therefore never drawn from two single samples.
 //
-// PlateauWithin asks "do the peaks stop rising?":
+// All but StayBelow and ReturnToBaseline leave out a warm-up (a fifth of the
+// run, at least a second: WarmUp) and cut the rest into equal windows of
+// time (DefaultWindows, 12: Windows, WindowSize). The maxima of the windows
+// are the peak envelope, which asks "do the peaks stop rising?"; their
+// minima are the floor, which asks "does what the runtime keeps grow?".
+// Levels are medians of a quarter of the windows, so one odd window cannot
+// move them; slopes are Theil–Sen slopes (the median of the slopes between
+// every pair of windows), so a lone spike cannot tilt them; and every slope
+// has a confidence bound (stats.Sen) that widens when neighbouring windows
+// are correlated, as a slowly wandering heap makes them.
 //
-//   - The warm-up is left out: by default the first 20 % of the run, at
-//     least one second, because imports, connection pools and caches fill
-//     up at start and are not a leak. WarmUp overrides it.
-//   - The rest is cut into equal time windows (6 by default, see Windows),
-//     and each window's maximum is kept: the peak envelope. A worker that
-//     drops what a job allocated has level peaks however deep its sawtooth;
-//     a worker that keeps some of it has peaks that ratchet up.
-//   - The matcher passes when the highest later peak rises at most the
-//     budget above the first window's peak AND the Theil–Sen slope of the
-//     peaks (the median of the slopes between every pair of them, which a
-//     lone spike cannot tilt), carried over the judged time, adds at most
-//     the budget. The budget is the growth a spec tolerates; comparing with
-//     it rather than with zero keeps an honest wobble from failing a spec.
-//   - At least 3 windows with at least 2 samples each must follow the
-//     warm-up, or the match is inconclusive and fails with an error: too
-//     little data is never a pass.
+// Verdicts compare with a meaningful budget or rate, never with zero, and
+// all but HaveSlopeBelow fail only on evidence: the growth, less its noise
+// margin or taken at its lower confidence bound, must exceed the budget.
+// More noise therefore makes them more lenient, never less. HaveSlopeBelow
+// is the strict one: it passes only when the upper bound of the slope is
+// below the rate.
 //
-// StayBelow asks "did the tree ever reach the limit?": its peak over the
-// whole recording, warm-up included, must be below the limit. A ceiling has
-// no warm-up: a worker that takes the machine down at start takes it down
-// all the same.
+// # Inconclusive runs
+//
+// A run too short to judge (fewer than 6 windows of at least 3 samples after
+// the warm-up, no LoadStart/LoadStop events for ReturnToBaseline, too few
+// events for GrowLessThanPerEvent) fails with an error that starts "<Matcher>
+// is inconclusive: not enough data (need at least ...)". Too little data is
+// never a pass, in the positive or the negated form.
 //
 // # Aborted recordings
 //
@@ -47,29 +52,32 @@
 // it is no evidence of good behaviour, and the failure message leads with
 // the reason. The negated form passes, so a positive control written as
 // Expect(rec).NotTo(PlateauWithin(...)) holds when the known leak blew
-// through the ceiling: the worker clearly did not plateau.
+// through the ceiling.
+//
+// # Early verdicts
+//
+// Decide judges a snapshot of a recording that is still running against a
+// Plan (a maximum length and a fixed number of looks) and says Undecided,
+// Passed or Failed; Watch polls a Recorder's snapshots with it until the
+// verdict is certain. See Decide for how the false-alarm rate is kept.
 //
 // # Errors and messages
 //
 // Match fails with an error, in both the positive and the negated form, when
 // it is handed something it cannot judge: a value that is not a
 // recording.Recording or *recording.Recording, a nil pointer, a recording
-// without samples, samples out of time order, bad options, or too little
-// data to judge. Otherwise the failure message is a sentence with the
-// numbers a person needs (baseline, peak, growth, slope, samples, duration,
-// windows) followed by a small chart of the series, so that a CI log shows
-// whether it saw a level sawtooth or ratcheting peaks. The positive and
-// negated messages come from one place, so they cannot drift apart.
+// without samples, samples out of time order, an option the matcher does not
+// take or a bad one, or too little data. Otherwise the failure message is a
+// paragraph with the numbers a person needs (baseline, peak, growth, slope
+// and its bounds, windows, duration) followed by a small chart of the
+// series. The positive and negated messages come from one place, so they
+// cannot drift apart.
 //
 // The statistics live in the stats package, free of Gomega; the matchers
 // convert a recording, call it, and put the result into words.
 package matchers
 
-import (
-	"github.com/onsi/gomega/types"
-
-	"github.com/leakspec/leakspec/internal/bytesize"
-)
+import "github.com/leakspec/leakspec/internal/bytesize"
 
 // Sizes in bytes, for writing budgets and limits as PlateauWithin(32 * MB).
 // Decimal units are powers of 1000 and binary units powers of 1024, as their
@@ -82,31 +90,3 @@ const (
 	MiB = bytesize.MiB
 	GiB = bytesize.GiB
 )
-
-// PlateauWithin succeeds when the peaks of the recording's memory, after a
-// warm-up, stop rising: the highest of them is at most budget bytes above
-// the first, and their trend adds at most budget bytes over the time judged.
-// A level sawtooth passes; peaks that ratchet up fail. Options tune the
-// warm-up and the number of windows.
-//
-//	Expect(rec).To(PlateauWithin(32 * MB))
-//	Expect(rec).To(PlateauWithin(32*MB, WarmUp(2*time.Second), Windows(8)))
-//	Expect(leakyRec).NotTo(PlateauWithin(32 * MB)) // a positive control
-//
-// It accepts a recording.Recording or a *recording.Recording. Without at
-// least 3 windows of at least 2 samples each after the warm-up it fails with
-// an error rather than guess. See the package documentation for why.
-func PlateauWithin(budget uint64, opts ...Option) types.GomegaMatcher {
-	return &plateauWithinMatcher{budget: budget, settings: newSettings(opts)}
-}
-
-// StayBelow succeeds when the recording's tree RSS stayed below limit bytes
-// for the whole run, warm-up included.
-//
-//	Expect(rec).To(StayBelow(512 * MB))
-//
-// It accepts a recording.Recording or a *recording.Recording with at least
-// one sample.
-func StayBelow(limit uint64) types.GomegaMatcher {
-	return &stayBelowMatcher{limit: limit}
-}

@@ -3,10 +3,12 @@ package matchers
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/leakspec/leakspec/internal/bytesize"
+	"github.com/leakspec/leakspec/matchers/stats"
 )
 
 // finding is what a matcher found in a recording, in words. FailureMessage
@@ -15,6 +17,9 @@ import (
 type finding struct {
 	// passed is the verdict of the positive form.
 	passed bool
+	// evidence is what the data shows at the confidence it was judged
+	// with; an interim look of Decide stops on Within or Beyond.
+	evidence stats.Evidence
 	// expectation is what the spec expects of memory, as it reads after
 	// "to": "plateau within 32.0 MB".
 	expectation string
@@ -37,6 +42,12 @@ func (f finding) message(negated bool) string {
 	return fmt.Sprintf("Expected memory %sto %s, but %s: %s.\n%s", not, f.expectation, f.outcome, f.details, f.chart)
 }
 
+// summary words a finding that passed in one sentence without its chart,
+// for the message of a Decision.
+func (f finding) summary() string {
+	return fmt.Sprintf("memory did %s: %s.", f.expectation, f.details)
+}
+
 // abortedOutcome words the reason a run was aborted for the "but" clause.
 // A final period is dropped, as the reason ends up inside a sentence.
 func abortedOutcome(reason string) string {
@@ -55,7 +66,7 @@ func signedMB(bytes float64) string {
 
 // mbPerMinute prints a rate in bytes per minute as "1002.4 MB/min".
 func mbPerMinute(bytesPerMinute float64) string {
-	return fmt.Sprintf("%.1f MB/min", bytesPerMinute/float64(bytesize.MB))
+	return megabytes(bytesPerMinute) + " MB/min"
 }
 
 // count prints n things, as "1 sample" or "3 samples".
@@ -69,4 +80,36 @@ func count(n int, thing string) string {
 // seconds prints a duration as "10.1 s", the unit every message uses.
 func seconds(d time.Duration) string {
 	return fmt.Sprintf("%.1f s", d.Seconds())
+}
+
+// percent prints a confidence as "95 %" or "99.9 %".
+func percent(confidence float64) string {
+	return strconv.FormatFloat(math.Round(confidence*1e4)/1e2, 'f', -1, 64) + " %"
+}
+
+// megabytes prints bytes as megabytes with one decimal, and a value that
+// rounds to zero as "0.0" rather than "-0.0".
+func megabytes(bytes float64) string {
+	v := math.Round(bytes/float64(bytesize.MB)*10) / 10
+	if v == 0 {
+		v = 0
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64)
+}
+
+// smallSize prints a size that may well be under a megabyte, such as the
+// growth per event, as "+65.5 kB" or "+1.2 MB", with its sign when signed.
+func smallSize(bytes float64, signed bool) string {
+	sign := ""
+	if signed && bytes >= 0 {
+		sign = "+"
+	}
+	if math.Abs(bytes) < float64(bytesize.MB) {
+		v := math.Round(bytes/float64(bytesize.KB)*10) / 10
+		if v == 0 {
+			v = 0
+		}
+		return sign + strconv.FormatFloat(v, 'f', 1, 64) + " kB"
+	}
+	return sign + megabytes(bytes) + " MB"
 }

@@ -1,85 +1,85 @@
 package matchers
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 
+	"github.com/onsi/gomega/types"
+
 	"github.com/leakspec/leakspec/matchers/stats"
+	"github.com/leakspec/leakspec/worker/recording"
 )
 
-// plateauWithinMatcher is made by PlateauWithin.
-type plateauWithinMatcher struct {
+// PlateauWithin succeeds when the peaks of the recording's memory, after a
+// warm-up, stop rising within budget bytes. It fails only on evidence:
+//
+//   - the late level of the peak envelope (the median peak of the last
+//     quarter of the windows) stands more than budget above its early level
+//     (the median peak of the first quarter), beyond the noise margin; or
+//   - the lower confidence bound of the envelope's Theil–Sen slope, carried
+//     over the time judged, adds more than half the budget.
+//
+// A level sawtooth passes however deep its teeth; peaks that ratchet up
+// fail. Options tune the warm-up, the windows and the confidence.
+//
+//	Expect(rec).To(PlateauWithin(32 * MB))
+//	Expect(rec).To(PlateauWithin(32*MB, WarmUp(2*time.Second), Windows(8)))
+//	Expect(leakyRec).NotTo(PlateauWithin(32 * MB)) // a positive control
+//
+// It accepts a recording.Recording or a *recording.Recording. Without at
+// least 6 windows of at least 3 samples each after the warm-up it fails as
+// inconclusive rather than guess.
+func PlateauWithin(budget uint64, opts ...Option) types.GomegaMatcher {
+	return &matcher{judge: &plateauWithin{budget: budget, settings: newSettings(opts)}}
+}
+
+// plateauWithin is the judge of PlateauWithin.
+type plateauWithin struct {
 	budget   uint64
 	settings settings
 }
 
-// Match reports whether the recording's peaks plateaued within the budget,
-// or an error when actual cannot be judged.
-func (m *plateauWithinMatcher) Match(actual any) (bool, error) {
-	f, err := m.find(actual)
-	return f.passed, err
+func (m *plateauWithin) name() string { return "PlateauWithin" }
+
+func (m *plateauWithin) bound() Bound {
+	return Bound{Expectation: "plateau within " + mb(float64(m.budget)), Budget: m.budget}
 }
 
-// FailureMessage tells why a recording did not plateau.
-func (m *plateauWithinMatcher) FailureMessage(actual any) string {
-	return m.message(actual, false)
-}
-
-// NegatedFailureMessage tells how a recording plateaued when it was not
-// expected to.
-func (m *plateauWithinMatcher) NegatedFailureMessage(actual any) string {
-	return m.message(actual, true)
-}
-
-func (m *plateauWithinMatcher) message(actual any, negated bool) string {
-	f, err := m.find(actual)
-	if err != nil {
-		return err.Error()
-	}
-	return f.message(negated)
-}
-
-// find judges actual and words the verdict. Messages judge again rather than
-// keep state from Match, so a matcher can be shared between assertions.
-func (m *plateauWithinMatcher) find(actual any) (finding, error) {
-	const name = "PlateauWithin"
-	rec, err := recordingOf(name, actual)
-	if err != nil {
+func (m *plateauWithin) judge(rec recording.Recording, l look) (finding, error) {
+	if err := m.settings.validate(m.name(), "WarmUp", "Windows", "WindowSize", "Confidence"); err != nil {
 		return finding{}, err
 	}
-	if err := m.settings.validate(name); err != nil {
+	env, conclusive, err := cut(m.name(), rec, m.settings, l)
+	if err != nil {
 		return finding{}, err
 	}
 	at, rss := series(rec)
-	s, err := stats.Summarize(at, rss, m.settings.warmUpFor(at[len(at)-1]), m.settings.windows)
-	var short *stats.InsufficientDataError
-	conclusive := err == nil
-	switch {
-	case errors.As(err, &short) && rec.Aborted != "":
-		// The series ended early because the run was stopped; what it
-		// shows is still worth telling.
-	case errors.As(err, &short):
-		return finding{}, fmt.Errorf("%s is inconclusive: %w; record for longer or sample more often", name, err)
-	case err != nil:
-		return finding{}, fmt.Errorf("judge %s: %w", name, err)
-	}
-
-	// The chart is at least a budget tall, so that noise well within the
-	// budget looks as small as it is.
 	budget, floor := float64(m.budget), slices.Min(rss)
 	f := finding{
-		passed:      rec.Aborted == "" && s.PlateausWithin(budget),
-		expectation: "plateau within " + mb(budget),
-		details:     plateauDetails(s, conclusive),
-		chart:       chart(at, rss, s.WarmUp, floor, max(s.Peak, floor+budget)),
+		expectation: m.bound().Expectation,
+		// The chart is at least a budget tall, so that noise well within
+		// the budget looks as small as it is.
+		chart: chart(at, rss, env.WarmUp, "warm-up ends", floor, max(env.Peak, floor+budget)),
 	}
+	if !conclusive {
+		f.outcome = abortedOutcome(rec.Aborted)
+		f.evidence = stats.Beyond
+		f.details = fmt.Sprintf("%s, too few after the %s warm-up to judge its peaks", runFigures(env), seconds(env.WarmUp))
+		return f, nil
+	}
+
+	confidence := l.confidenceOr(m.settings.confidence)
+	p := stats.JudgePlateau(env, budget, confidence, l.horizon)
+	f.evidence = p.Evidence()
+	f.passed = !p.RoseTooFar() && !p.TrendsTooFar()
+	f.details = plateauDetails(p)
 	switch {
 	case rec.Aborted != "":
+		f.passed, f.evidence = false, stats.Beyond
 		f.outcome = abortedOutcome(rec.Aborted)
 	case f.passed:
 		f.outcome = "it did"
-	case s.Trend > budget:
+	case p.TrendsTooFar():
 		f.outcome = "it kept growing"
 	default:
 		f.outcome = "its peaks rose too far"
@@ -87,19 +87,12 @@ func (m *plateauWithinMatcher) find(actual any) (finding, error) {
 	return f, nil
 }
 
-// plateauDetails tells the numbers of a summary: first the whole run, then
-// the peaks after the warm-up, which the verdict rests on.
-func plateauDetails(s stats.Summary, conclusive bool) string {
-	run := fmt.Sprintf("from a baseline of %s it peaked at %s (%s) over %s (%s)",
-		mb(s.Baseline), mb(s.Peak), signedMB(s.Growth()), seconds(s.Duration), count(s.Samples, "sample"))
-	if !conclusive {
-		return fmt.Sprintf("%s, too few after the %s warm-up to judge its peaks", run, seconds(s.WarmUp))
-	}
-	windows := count(s.Peaks, "window")
-	if s.Peaks < len(s.Windows) {
-		windows = fmt.Sprintf("%d of %d windows", s.Peaks, len(s.Windows))
-	}
-	width := s.Windows[0].End - s.Windows[0].Start
-	return fmt.Sprintf("%s; after the %s warm-up the peaks of %s of %s rose %s and trend at %s, %s over the %s judged",
-		run, seconds(s.WarmUp), windows, seconds(width), signedMB(s.Rise), mbPerMinute(s.SlopePerMinute), signedMB(s.Trend), seconds(s.Judged))
+// plateauDetails tells the numbers of a judgement: first the whole run,
+// then the peaks after the warm-up, which the verdict rests on.
+func plateauDetails(p stats.Plateau) string {
+	estimate, _, _ := p.Projected(p.Judged)
+	return fmt.Sprintf("%s; after the %s warm-up the peaks of %s rose %s from their early level of %s (noise margin %s, %s allowed) "+
+		"and trend at %s (%s), %s over the %s judged (%s allowed)",
+		runFigures(p.Envelope), seconds(p.WarmUp), windowsFigures(p.Envelope), signedMB(p.Rise), mb(p.Early), mb(p.RiseMargin), mb(p.Budget),
+		mbPerMinute(p.Trend.Slope), bounds(p.Trend, p.Confidence, "MB/min"), signedMB(estimate), seconds(p.Judged), mb(p.TrendBudget()))
 }

@@ -3,6 +3,7 @@ package matchers_test
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/leakspec/leakspec/matchers"
@@ -58,12 +59,12 @@ func ratchet() recording.Recording {
 	})
 }
 
-// linearLeak grows 20 MB a minute from 100 MB for a minute, with 4 MB of
-// Gaussian noise, sampled every 100 ms.
-func linearLeak(seed uint64) recording.Recording {
+// linearLeak grows mbPerMinute a minute from 100 MB for a minute, with 4 MB
+// of Gaussian noise, sampled every 100 ms.
+func linearLeak(seed uint64, mbPerMinute float64) recording.Recording {
 	noise := rand.New(rand.NewPCG(seed, 1))
 	return sampled(100*time.Millisecond, time.Minute, func(t time.Duration) uint64 {
-		return uint64(100e6 + 20e6*t.Minutes() + 4e6*noise.NormFloat64())
+		return uint64(100e6 + mbPerMinute*1e6*t.Minutes() + 4e6*noise.NormFloat64())
 	})
 }
 
@@ -102,4 +103,49 @@ func firstSeconds(rec recording.Recording, d time.Duration) recording.Recording 
 	}
 	rec.Samples = rec.Samples[:n]
 	return rec
+}
+
+// climb climbs 10 MB at every whole second from 40 MB, sampled every 250 ms
+// for 15 s: after the default 3 s warm-up, twelve windows of a second hold
+// four samples each (the last five), level within each window, so its
+// figures can be worked out by hand.
+func climb() recording.Recording {
+	return sampled(250*time.Millisecond, 15*time.Second, func(t time.Duration) uint64 {
+		return 40*matchers.MB + 10*matchers.MB*uint64(t/time.Second)
+	})
+}
+
+// level alternates between 40 MB and 48 MB every 250 ms for 15 s: a small
+// sawtooth that never rises.
+func level() recording.Recording {
+	return sampled(250*time.Millisecond, 15*time.Second, func(t time.Duration) uint64 {
+		return 40*matchers.MB + 8*matchers.MB*uint64(t/(250*time.Millisecond)%2)
+	})
+}
+
+// withEvents returns rec with an event of the given name at each time.
+func withEvents(rec recording.Recording, name string, at ...time.Duration) recording.Recording {
+	events := slices.Clone(rec.Events)
+	for _, t := range at {
+		events = append(events, recording.Event{At: t, Name: name})
+	}
+	slices.SortStableFunc(events, func(a, b recording.Event) int { return int(a.At - b.At) })
+	rec.Events = events
+	return rec
+}
+
+// everySecond returns the whole seconds from first to last.
+func everySecond(first, last int) []time.Duration {
+	var at []time.Duration
+	for s := first; s <= last; s++ {
+		at = append(at, time.Duration(s)*time.Second)
+	}
+	return at
+}
+
+// gomegaNot matches actual the way Gomega's NotTo does: it holds when Match
+// returns false without an error.
+func gomegaNot(m interface{ Match(any) (bool, error) }, actual any) (bool, error) {
+	ok, err := m.Match(actual)
+	return !ok && err == nil, err
 }

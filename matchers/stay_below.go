@@ -5,46 +5,43 @@ import (
 	"slices"
 	"time"
 
+	"github.com/onsi/gomega/types"
+
 	"github.com/leakspec/leakspec/matchers/stats"
+	"github.com/leakspec/leakspec/worker/recording"
 )
 
-// stayBelowMatcher is made by StayBelow.
-type stayBelowMatcher struct {
+// StayBelow succeeds when the recording's tree RSS stayed below limit bytes
+// for the whole run, warm-up included: an absolute bound has no warm-up, as
+// a worker that takes the machine down at start takes it down all the same.
+// Under Decide it stops a run the moment a sample reaches the limit.
+//
+//	Expect(rec).To(StayBelow(512 * MB))
+//
+// It accepts a recording.Recording or a *recording.Recording with at least
+// one sample, and takes no options.
+func StayBelow(limit uint64) types.GomegaMatcher {
+	return &matcher{judge: &stayBelow{limit: limit}}
+}
+
+// stayBelow is the judge of StayBelow.
+type stayBelow struct {
 	limit uint64
 }
 
-// Match reports whether the recording stayed below the limit, or an error
-// when actual cannot be judged.
-func (m *stayBelowMatcher) Match(actual any) (bool, error) {
-	f, err := m.find(actual)
-	return f.passed, err
+func (m *stayBelow) name() string { return "StayBelow" }
+
+func (m *stayBelow) bound() Bound {
+	return Bound{Expectation: "stay below " + mb(float64(m.limit)), Limit: m.limit}
 }
 
-// FailureMessage tells how far a recording went past the limit.
-func (m *stayBelowMatcher) FailureMessage(actual any) string {
-	return m.message(actual, false)
+// crossed reports whether any sample of rec reached the limit, which stops
+// an early verdict at once.
+func (m *stayBelow) crossed(rec recording.Recording) bool {
+	return rec.Peak() >= m.limit
 }
 
-// NegatedFailureMessage tells how far below the limit a recording stayed
-// when it was expected to reach it.
-func (m *stayBelowMatcher) NegatedFailureMessage(actual any) string {
-	return m.message(actual, true)
-}
-
-func (m *stayBelowMatcher) message(actual any, negated bool) string {
-	f, err := m.find(actual)
-	if err != nil {
-		return err.Error()
-	}
-	return f.message(negated)
-}
-
-// find judges actual and words the verdict, like plateauWithinMatcher.find.
-func (m *stayBelowMatcher) find(actual any) (finding, error) {
-	rec, err := recordingOf("StayBelow", actual)
-	if err != nil {
-		return finding{}, err
-	}
+func (m *stayBelow) judge(rec recording.Recording, _ look) (finding, error) {
 	at, rss := series(rec)
 	limit := float64(m.limit)
 	peakAt, peak := stats.Peak(at, rss)
@@ -52,9 +49,10 @@ func (m *stayBelowMatcher) find(actual any) (finding, error) {
 	// The chart reaches up to the limit, so that it shows the headroom.
 	f := finding{
 		passed:      rec.Aborted == "" && peak < limit,
-		expectation: "stay below " + mb(limit),
+		evidence:    stats.Within,
+		expectation: m.bound().Expectation,
 		details:     stayBelowDetails(peak, peakAt, limit, stats.AtLeast(rss, limit), len(rss), at[len(at)-1]),
-		chart:       chart(at, rss, 0, slices.Min(rss), max(peak, limit)),
+		chart:       chart(at, rss, 0, "", slices.Min(rss), max(peak, limit)),
 	}
 	switch {
 	case rec.Aborted != "":
@@ -63,6 +61,9 @@ func (m *stayBelowMatcher) find(actual any) (finding, error) {
 		f.outcome = "it did"
 	default:
 		f.outcome = "it did not"
+	}
+	if !f.passed {
+		f.evidence = stats.Beyond
 	}
 	return f, nil
 }

@@ -14,15 +14,23 @@ import (
 	"github.com/leakspec/leakspec/worker/recording"
 )
 
-// CSVHeader is the first line of every series file.
-var CSVHeader = []string{"t_seconds", "rss_bytes", "pss_bytes", "uss_bytes", "event"}
+// CSVHeader is the first line of every series file. The columns of a Go
+// worker's runtime come last, so that a tool reading the first five columns
+// by position reads a new file as it read an old one.
+var CSVHeader = []string{"t_seconds", "rss_bytes", "pss_bytes", "uss_bytes", "event", "heap_live_bytes", "gc_cycles"}
+
+// csvHeaderV1 is the header of the files written before the heap columns;
+// DecodeCSV still reads them, such as the recordings the matchers test on.
+var csvHeaderV1 = CSVHeader[:5]
 
 // EncodeCSV writes rec as CSV: a row per sample and a row per event, in time
 // order, under CSVHeader. A sample row leaves pss_bytes and uss_bytes empty
 // when they were not measured at that instant (they are sampled at the slow
-// rate); an event row leaves every byte column empty and names the event
-// ("retry", or "retry: detail" when the event has a detail), so a plotting
-// tool reads blanks as gaps, never as zero memory.
+// rate), and heap_live_bytes and gc_cycles empty unless the sample carries a
+// Go worker's runtime figures (Sample.GoRuntime); an event row leaves every
+// byte column empty and names the event ("retry", or "retry: detail" when
+// the event has a detail), so a plotting tool reads blanks as gaps, never
+// as zero memory.
 func EncodeCSV(w io.Writer, rec recording.Recording) error {
 	type row struct {
 		at     time.Duration
@@ -30,18 +38,21 @@ func EncodeCSV(w io.Writer, rec recording.Recording) error {
 	}
 	rows := make([]row, 0, len(rec.Samples)+len(rec.Events))
 	for _, s := range rec.Samples {
-		pss, uss := "", ""
+		pss, uss, heap, gc := "", "", "", ""
 		if s.Detailed {
 			pss, uss = strconv.FormatUint(s.PSS, 10), strconv.FormatUint(s.USS, 10)
 		}
-		rows = append(rows, row{s.At, []string{seconds(s.At), strconv.FormatUint(s.RSS, 10), pss, uss, ""}})
+		if s.GoRuntime {
+			heap, gc = strconv.FormatUint(s.HeapLive, 10), strconv.FormatUint(s.GCCycles, 10)
+		}
+		rows = append(rows, row{s.At, []string{seconds(s.At), strconv.FormatUint(s.RSS, 10), pss, uss, "", heap, gc}})
 	}
 	for _, e := range rec.Events {
 		name := e.Name
 		if e.Detail != "" {
 			name += ": " + e.Detail
 		}
-		rows = append(rows, row{e.At, []string{seconds(e.At), "", "", "", name}})
+		rows = append(rows, row{e.At, []string{seconds(e.At), "", "", "", name, "", ""}})
 	}
 	// Stable, so a sample and an event at the same instant keep the sample
 	// first, and events keep the order they were recorded in.

@@ -16,6 +16,10 @@ func TestEncodeCSV(t *testing.T) {
 			{At: 0, RSS: 40_000_000, PSS: 30_000_000, USS: 25_000_000, Detailed: true, Processes: 1},
 			{At: 100 * time.Millisecond, RSS: 41_000_000, Processes: 1},
 			{At: 200 * time.Millisecond, RSS: 169_000_000, Processes: 2},
+			// A Go worker's sample carries its runtime's figures, zero
+			// before the first collection.
+			{At: 300 * time.Millisecond, RSS: 12_000_000, Processes: 1, GoRuntime: true},
+			{At: 400 * time.Millisecond, RSS: 15_000_000, Processes: 1, HeapLive: 2_500_000, GCCycles: 3, GoRuntime: true},
 		},
 		Events: []recording.Event{
 			{At: 150 * time.Millisecond, Name: "retry", Detail: "message 1, attempt 2"},
@@ -27,13 +31,15 @@ func TestEncodeCSV(t *testing.T) {
 	if err := EncodeCSV(&buf, rec); err != nil {
 		t.Fatal(err)
 	}
-	want := `t_seconds,rss_bytes,pss_bytes,uss_bytes,event
-0.000,40000000,30000000,25000000,
-0.002,,,,"a ""quoted"", name"
-0.100,41000000,,,
-0.100,,,,enqueued
-0.150,,,,"retry: message 1, attempt 2"
-0.200,169000000,,,
+	want := `t_seconds,rss_bytes,pss_bytes,uss_bytes,event,heap_live_bytes,gc_cycles
+0.000,40000000,30000000,25000000,,,
+0.002,,,,"a ""quoted"", name",,
+0.100,41000000,,,,,
+0.100,,,,enqueued,,
+0.150,,,,"retry: message 1, attempt 2",,
+0.200,169000000,,,,,
+0.300,12000000,,,,0,0
+0.400,15000000,,,,2500000,3
 `
 	if got := buf.String(); got != want {
 		t.Errorf("EncodeCSV wrote\n%s\nwant\n%s", got, want)
@@ -49,7 +55,7 @@ func TestWriteCSVCreatesTheDirectory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(data) != "t_seconds,rss_bytes,pss_bytes,uss_bytes,event\n" {
+	if string(data) != "t_seconds,rss_bytes,pss_bytes,uss_bytes,event,heap_live_bytes,gc_cycles\n" {
 		t.Errorf("an empty recording wrote %q, want the header alone", data)
 	}
 }

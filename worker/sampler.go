@@ -24,6 +24,13 @@ type SamplerConfig struct {
 	SlowInterval time.Duration // PSS/USS period; zero -> 1s
 	Ceiling      uint64        // tree RSS that triggers Kill; zero -> 4 GiB
 	ProcRoot     string        // "" -> "/proc"
+	// Probe, when set, is called with every sample once the tree has been
+	// read, to add what /proc cannot tell, such as a Go worker's live heap
+	// (see worker/goworker). It runs on the sampling goroutine, so it must
+	// return promptly, and it sets only fields that SampleTree leaves
+	// alone. When it fails, the sample is kept without its figures and the
+	// failure is noted like a sample that failed.
+	Probe func(*recording.Sample) error
 }
 
 // withDefaults returns c with every zero field set to its default. This is
@@ -180,15 +187,23 @@ func (s *Sampler) sample() error {
 		return err
 	}
 	sample.At = s.rec.elapsed(now)
+	over := sample.RSS > s.cfg.Ceiling && !s.killed
+	var probeErr error
+	// A tree over the ceiling is killed without waiting for the probe.
+	if s.cfg.Probe != nil && !over {
+		if err := s.cfg.Probe(&sample); err != nil {
+			probeErr = fmt.Errorf("probe sample: %w", err)
+		}
+	}
 	s.rec.Add(sample)
-	if sample.RSS > s.cfg.Ceiling && !s.killed {
+	if over {
 		s.killed = true
 		reason := fmt.Sprintf("the worker's process tree reached %s, above the %s ceiling, and was killed",
 			bytesize.Format(sample.RSS), bytesize.Format(s.cfg.Ceiling))
 		s.rec.Abort(reason)
 		s.kill(reason)
 	}
-	return nil
+	return probeErr
 }
 
 // SampleTree measures, once, the memory of the process tree of root in

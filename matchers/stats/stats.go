@@ -8,21 +8,42 @@
 // little: one taken at a peak and one at a trough can show any growth at all.
 // The functions here look at the series the way a person would:
 //
-//   - Windows cuts a series into equal spans of time and keeps each span's
-//     lowest and highest value. The highest values form the peak envelope:
-//     if a worker leaks, its peaks ratchet up from window to window; if it
-//     does not, they stay level however deep its sawtooth is.
-//   - TheilSen fits a line through points as the median of the slopes
-//     between every pair of them, so a lone spike or a window that happened
-//     to miss a peak cannot tilt the line the way it tilts least squares.
-//   - Summarize puts these together for a whole series: it leaves out a
-//     warm-up, cuts the rest into windows and reports how far and how fast
-//     the peaks rose.
+//   - Cut leaves out a warm-up and cuts the rest into equal windows of time,
+//     keeping each window's lowest and highest value. The highest values
+//     form the peak envelope: if a worker leaks, its peaks ratchet up from
+//     window to window; if it does not, they stay level however deep its
+//     sawtooth is. The lowest form the floor, what the runtime kept.
+//   - Sen fits a line through points as the median of the slopes between
+//     every pair of them (Theil–Sen), so a lone spike or a window that
+//     happened to miss a peak cannot tilt it, and bounds its slope with a
+//     confidence that allows for neighbouring windows being correlated.
+//   - JudgePlateau, JudgeGrowth, JudgeSlope, JudgePerEvent and JudgeReturn
+//     put these together into the judgements the matchers make, and say
+//     what their Evidence is: Within a bound, Beyond it, or Unsure.
+//   - Teeth finds the period of a sawtooth, which windows must not be
+//     shorter than.
+//   - DefaultWarmUp, FitWindows and CutByDefault are how a series is read
+//     when a spec sets no option, by the matchers and by the reports alike.
+//
+// # Early verdicts
+//
+// A spec may record until its verdict is certain instead of for a fixed
+// time. Looking at the data again and again and stopping at the first look
+// that seems to fail would raise the false-alarm rate with every look, so
+// the looks are few and fixed in advance (LookTimes), and the error budget
+// is split between them the way clinical trials do it (Haybittle, 1971;
+// Peto et al., 1976): at each look but the last the run stops only on
+// evidence at InterimConfidence (99.9 %), and the last look gives the
+// matchers' own verdict at their own confidence, exactly as on a run of
+// fixed length. By the union bound the false-alarm rate is at most the
+// last look's plus 0.1 % per interim look (FalseAlarmBound). Each interim
+// look judges the data recorded up to its time and nothing after, so how
+// often a caller polls changes nothing.
 //
 // Sizes are float64 counts of bytes and times are offsets from the start of
-// a run; series must be in time order. Nothing here knows about
-// Gomega or about recordings, so the numbers can be tested on synthetic
-// series and reused by reports.
+// a run; series must be in time order. Nothing here knows about Gomega or
+// about recordings, so the numbers can be tested on synthetic series and
+// reused by reports.
 package stats
 
 import (

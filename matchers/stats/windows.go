@@ -12,9 +12,11 @@ type Window struct {
 	Start, End time.Duration
 	// Samples is how many samples fell in the window.
 	Samples int
-	// Min and Max are the lowest and highest sample in the window; both are
-	// zero when it holds no sample.
+	// Min and Max are the lowest and highest sample in the window, and MinAt
+	// the time of the first sample at Min; all are zero when the window
+	// holds no sample.
 	Min, Max float64
+	MinAt    time.Duration
 }
 
 // Mid returns the middle of the window, the time its peak is plotted at
@@ -45,7 +47,7 @@ func Windows(at []time.Duration, v []float64, n int) []Window {
 		}
 		w := &windows[i]
 		if w.Samples == 0 || v[k] < w.Min {
-			w.Min = v[k]
+			w.Min, w.MinAt = v[k], t
 		}
 		if w.Samples == 0 || v[k] > w.Max {
 			w.Max = v[k]

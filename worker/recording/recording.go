@@ -26,6 +26,18 @@ type Sample struct {
 	Detailed bool   `json:"detailed,omitempty"`
 	// Processes is how many processes the tree had when it was sampled.
 	Processes int `json:"processes"`
+	// HeapLive and GCCycles come from the runtime of a Go worker (see
+	// worker/goworker), read along with /proc at every sample; only
+	// samples with GoRuntime set carry them. HeapLive is the heap that
+	// the last garbage collection marked live (runtime/metrics
+	// /gc/heap/live:bytes), the sharpest sign of a Go leak: RSS also holds
+	// freed memory until the scavenger returns it. GCCycles counts the
+	// collections completed so far (/gc/cycles/total:gc-cycles); HeapLive
+	// is as fresh as the last of them, and 0 before the first. See
+	// HeapLive to judge that series.
+	HeapLive  uint64 `json:"heap_live,omitempty"`
+	GCCycles  uint64 `json:"gc_cycles,omitempty"`
+	GoRuntime bool   `json:"go_runtime,omitempty"`
 }
 
 // Event marks something that happened while recording, such as a job

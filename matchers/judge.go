@@ -1,0 +1,184 @@
+package matchers
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/leakspec/leakspec/matchers/stats"
+	"github.com/leakspec/leakspec/worker/recording"
+)
+
+// look is how a recording is judged: at the end of a run of fixed length,
+// or at one of the looks of an early verdict (see Decide).
+type look struct {
+	// confidence replaces the matcher's own when it is not zero.
+	confidence float64
+	// horizon is the planned length of the run, which sets the default
+	// warm-up and which a plateau must be shown to hold to; zero for a
+	// run of fixed length, which is its recording.
+	horizon time.Duration
+}
+
+func (l look) confidenceOr(own float64) float64 {
+	if l.confidence != 0 {
+		return l.confidence
+	}
+	return own
+}
+
+// judge is what one matcher knows: how to judge a recording and put the
+// verdict into words. matcher turns it into a Gomega matcher.
+type judge interface {
+	// name is the matcher's name, as a spec writes it.
+	name() string
+	// judge judges a valid recording (see recordingOf).
+	judge(rec recording.Recording, l look) (finding, error)
+	// bound is what the matcher holds a recording to.
+	bound() Bound
+}
+
+// matcher adapts a judge to Gomega's matcher interface.
+type matcher struct {
+	judge judge
+}
+
+// Match reports whether the recording passes, or an error when actual
+// cannot be judged.
+func (m *matcher) Match(actual any) (bool, error) {
+	f, err := m.find(actual, look{})
+	return f.passed, err
+}
+
+// FailureMessage tells why a recording did not pass.
+func (m *matcher) FailureMessage(actual any) string {
+	return m.message(actual, false)
+}
+
+// NegatedFailureMessage tells how a recording passed when it was not
+// expected to.
+func (m *matcher) NegatedFailureMessage(actual any) string {
+	return m.message(actual, true)
+}
+
+func (m *matcher) message(actual any, negated bool) string {
+	f, err := m.find(actual, look{})
+	if err != nil {
+		return err.Error()
+	}
+	return f.message(negated)
+}
+
+// find judges actual and words the verdict. Messages judge again rather than
+// keep state from Match, so a matcher can be shared between assertions.
+func (m *matcher) find(actual any, l look) (finding, error) {
+	rec, err := recordingOf(m.judge.name(), actual)
+	if err != nil {
+		return finding{}, err
+	}
+	return m.judge.judge(rec, l)
+}
+
+// cut leaves out the warm-up of rec's series and cuts the rest into the
+// windows the settings ask for. When the data is too short it returns an
+// inconclusive error, unless the run was aborted: then what the series
+// shows is still worth telling, and conclusive is false.
+func cut(name string, rec recording.Recording, s settings, l look) (env stats.Envelope, conclusive bool, err error) {
+	at, rss := series(rec)
+	last := at[len(at)-1]
+	warmUp := s.warmUpFor(max(last, l.horizon))
+	span, tooth := stats.AfterWarmUp(at, rss, warmUp)
+	windows := s.windowsFor(span, tooth)
+	var short error
+	if windows < stats.MinPoints {
+		// Too short for even the fewest windows of the size asked for:
+		// cut it into the fewest, to tell its figures, and say why.
+		short = fmt.Errorf("not enough data (need at least %d windows of %s after the %s warm-up; got %s after it, of %s recorded)",
+			stats.MinPoints, seconds(s.windowSize), seconds(warmUp), seconds(max(last-warmUp, 0)), seconds(last))
+		windows = stats.MinPoints
+	}
+	env, err = stats.Cut(at, rss, warmUp, windows)
+	var insufficient *stats.InsufficientDataError
+	switch {
+	case errors.As(err, &insufficient):
+		short = err
+	case err != nil:
+		return env, false, fmt.Errorf("judge %s: %w", name, err)
+	}
+	switch {
+	case short == nil:
+		return env, true, nil
+	case rec.Aborted != "":
+		return env, false, nil
+	default:
+		return env, false, inconclusive(name, short)
+	}
+}
+
+// inconclusive words the error of a recording too short to judge.
+func inconclusive(name string, short error) error {
+	return &inconclusiveError{matcher: name, err: short, advice: "record for longer or sample more often"}
+}
+
+// inconclusiveError is a recording too short, or missing what a matcher
+// reads, to be judged. It fails an assertion like any error; Decide reads it
+// as "not yet" at an interim look.
+type inconclusiveError struct {
+	matcher string
+	err     error
+	advice  string
+}
+
+func (e *inconclusiveError) Error() string {
+	return fmt.Sprintf("%s is inconclusive: %v; %s", e.matcher, e.err, e.advice)
+}
+
+func (e *inconclusiveError) Unwrap() error { return e.err }
+
+// runFigures tells the figures of the whole run that every verdict on an
+// envelope starts with.
+func runFigures(e stats.Envelope) string {
+	return fmt.Sprintf("from a baseline of %s it peaked at %s (%s) over %s (%s)",
+		mb(e.Baseline), mb(e.Peak), signedMB(e.Growth()), seconds(e.Duration), count(e.Samples, "sample"))
+}
+
+// windowsFigures tells how the judged time was cut: "12 windows of 0.7 s",
+// or "10 of 12 windows of 0.7 s" when some held too few samples to count.
+func windowsFigures(e stats.Envelope) string {
+	n := count(e.Points, "window")
+	if e.Points < len(e.Windows) {
+		n = fmt.Sprintf("%d of %d windows", e.Points, len(e.Windows))
+	}
+	return fmt.Sprintf("%s of %s", n, seconds(e.Width()))
+}
+
+// bounds prints a trend's bounds in megabytes per unit, as
+// "95 %: 3.1 to 9.0 MB/min", and says when they were widened for the
+// windows' autocorrelation; an infinite bound reads "unbounded".
+func bounds(t stats.Trend, confidence float64, unit string) string {
+	return boundsIn(t, confidence, func(v float64) string { return megabytes(v) + " " + unit })
+}
+
+// boundsIn is bounds with the numbers printed by format.
+func boundsIn(t stats.Trend, confidence float64, format func(float64) string) string {
+	side := func(v float64) string {
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			return "unbounded"
+		}
+		return format(v)
+	}
+	widened := ""
+	if t.Autocorrelation > 0 {
+		widened = fmt.Sprintf(", widened for the windows' autocorrelation of %.2f", t.Autocorrelation)
+	}
+	lower, upper := side(t.Lower), side(t.Upper)
+	// One unit for both bounds reads better: "3.1 to 9.0 MB/min".
+	if l, lu, ok := strings.Cut(lower, " "); ok {
+		if _, uu, _ := strings.Cut(upper, " "); uu == lu {
+			lower = l
+		}
+	}
+	return fmt.Sprintf("%s%s: %s to %s", percent(confidence), widened, lower, upper)
+}

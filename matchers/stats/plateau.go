@@ -1,0 +1,94 @@
+package stats
+
+import "time"
+
+// Plateau judges whether the peak envelope of a series stops rising: how far
+// its late level stands above its early level, and where its trend leads.
+type Plateau struct {
+	Envelope
+	// Budget is the growth allowed and Confidence the one-sided confidence
+	// the bounds are taken at. Horizon is the run as planned, when it may
+	// stop early, and never shorter than the series: a plateau is only
+	// shown when the trend stays within its share of the budget all the
+	// way to the horizon.
+	Budget     float64
+	Confidence float64
+	Horizon    time.Duration
+	// Ends is how many windows at each end are pooled into Early and Late,
+	// the medians of their peaks. Rise is Late minus Early, and RiseMargin
+	// the noise in that difference at Confidence.
+	Ends        int
+	Early, Late float64
+	Rise        float64
+	RiseMargin  float64
+	// Trend is the Theil–Sen slope of the peaks, in bytes per minute.
+	Trend Trend
+}
+
+// JudgePlateau judges the peak envelope of e against budget at the given
+// one-sided confidence; horizon is the planned length of the run, or zero
+// for a run of fixed length. e must hold at least MinPoints points.
+func JudgePlateau(e Envelope, budget, confidence float64, horizon time.Duration) Plateau {
+	p := Plateau{Envelope: e, Budget: budget, Confidence: confidence, Horizon: horizonOf(horizon, e.Duration)}
+	minutes, peaks := e.Peaks()
+	p.Trend = Sen(minutes, peaks, confidence)
+	p.Ends = endWindows(len(peaks))
+	p.Early = Median(peaks[:p.Ends])
+	p.Late = Median(peaks[len(peaks)-p.Ends:])
+	// Samples are whole bytes and a median at most halves a sum of two, so
+	// both levels and their difference are exact: a constant shift of the
+	// series cannot change the rise by even a rounding error.
+	p.Rise = p.Late - p.Early
+	p.RiseMargin = levelMargin(Z(confidence), LocalNoise(peaks), p.Ends)
+	return p
+}
+
+// Projected returns the trend carried over a span of time: its estimate
+// and its bounds, in bytes.
+func (p Plateau) Projected(over time.Duration) (estimate, lower, upper float64) {
+	m := over.Minutes()
+	return p.Trend.Slope * m, p.Trend.Lower * m, p.Trend.Upper * m
+}
+
+// TrendBudget is the share of the budget the projected trend may take: half
+// of it. A steady climb that adds half the budget over the run is already a
+// leak in the making, even while the peaks are still within the budget.
+func (p Plateau) TrendBudget() float64 { return p.Budget / 2 }
+
+// RoseTooFar reports whether the late level stands above the early one by
+// more than the budget, beyond the noise.
+func (p Plateau) RoseTooFar() bool { return p.Rise-p.RiseMargin > p.Budget }
+
+// TrendsTooFar reports whether even the lower bound of the trend, carried
+// over the time judged so far, adds more than TrendBudget: growth that has
+// already happened, not growth a projection expects.
+func (p Plateau) TrendsTooFar() bool {
+	_, lower, _ := p.Projected(p.Judged)
+	return lower > p.TrendBudget()
+}
+
+// Planned returns the time the run will have judged at its horizon: the
+// horizon less the warm-up.
+func (p Plateau) Planned() time.Duration {
+	return max(p.Horizon-p.WarmUp, p.Judged)
+}
+
+// Evidence is Beyond when the peaks rose too far or trend too far, Within
+// when neither the rise with its margin nor the upper bound of the trend
+// projected to the horizon leaves the budget, and Unsure otherwise. For a
+// run of fixed length the horizon is the series itself; for a run that may
+// stop early, Within promises a plateau to its planned end, while Beyond
+// never rests on a projection: a bounded cache still filling just after the
+// warm-up climbs steeply for a while and then stops, and projecting that
+// climb forward would fail it on growth that never comes.
+func (p Plateau) Evidence() Evidence {
+	_, _, upper := p.Projected(p.Planned())
+	switch {
+	case p.RoseTooFar() || p.TrendsTooFar():
+		return Beyond
+	case p.Rise+p.RiseMargin <= p.Budget && upper <= p.TrendBudget():
+		return Within
+	default:
+		return Unsure
+	}
+}

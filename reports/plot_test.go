@@ -1,0 +1,138 @@
+package reports
+
+import (
+	"encoding/xml"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// rssPixels counts the pixels of the RSS line's colour in a box of the
+// image, given as fractions of its width and height from the top left.
+func rssPixels(img image.Image, x0, x1, y0, y1 float64) int {
+	b := img.Bounds()
+	n := 0
+	for y := b.Min.Y + int(y0*float64(b.Dy())); y < b.Min.Y+int(y1*float64(b.Dy())); y++ {
+		for x := b.Min.X + int(x0*float64(b.Dx())); x < b.Min.X+int(x1*float64(b.Dx())); x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if near(r>>8, uint32(rssColor.R)) && near(g>>8, uint32(rssColor.G)) && near(bl>>8, uint32(rssColor.B)) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func near(a, b uint32) bool { return a+12 >= b && b+12 >= a }
+
+func TestWritePlots(t *testing.T) {
+	dir := t.TempDir()
+	judgments := []Judgment{{Expectation: "plateau within 32.0 MB", Budget: 32_000_000}}
+	plots := map[string]string{}
+	for name, perMinute := range map[string]float64{"leak": 1200 * mb, "plateau": 0} {
+		stem := filepath.Join(dir, "suite", name)
+		if err := WritePlots(stem, peaksOnALine(perMinute), SpecSummary{Name: "a worker that " + name + "s", Verdict: "verdict of the " + name, Judgments: judgments}); err != nil {
+			t.Fatal(err)
+		}
+		pngPath, svgPath := PlotPaths(stem)
+		f, err := os.Open(pngPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s is not a PNG: %v", pngPath, err)
+		}
+		if b := img.Bounds(); b.Dx() != 960 || b.Dy() != 432 {
+			t.Errorf("%s is %dx%d, want 960x432", pngPath, b.Dx(), b.Dy())
+		}
+		// In the second half of the time axis, the top of the chart holds
+		// the leak's highest teeth and nothing of the plateau's, which stay
+		// below its budget band.
+		if n := rssPixels(img, 0.45, 0.78, 0.09, 0.25); (n > 0) != (name == "leak") {
+			t.Errorf("%s: %d RSS pixels in the top of the chart's right half", name, n)
+		}
+		if n := rssPixels(img, 0.1, 0.7, 0.1, 0.9); n == 0 {
+			t.Errorf("%s: no RSS line drawn", name)
+		}
+
+		data, err := os.ReadFile(svgPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var root struct{ XMLName xml.Name }
+		if err := xml.Unmarshal(data, &root); err != nil || root.XMLName.Local != "svg" {
+			t.Errorf("%s is not an SVG document (root %q, %v)", svgPath, root.XMLName.Local, err)
+		}
+		plots[name] = string(data)
+	}
+	for name, svg := range plots {
+		for _, text := range []string{"a worker that " + name + "s", "verdict of the " + name, "budget +32.0 MB", "retry (2)", "warm-up (2.1 s)", "peaks of 12 windows", "PSS"} {
+			if !strings.Contains(svg, text) {
+				t.Errorf("the %s's SVG does not say %q", name, text)
+			}
+		}
+	}
+}
+
+func TestWritePlotsDrawsALimitWithinReach(t *testing.T) {
+	dir := t.TempDir()
+	limit := []Judgment{{Expectation: "stay below 400.0 MB", Limit: 400_000_000}}
+	for name, perMinute := range map[string]float64{"leak": 1200 * mb, "plateau": 0} {
+		stem := filepath.Join(dir, name)
+		if err := WritePlots(stem, peaksOnALine(perMinute), SpecSummary{Name: name, Verdict: "pass", Judgments: limit}); err != nil {
+			t.Fatal(err)
+		}
+		_, svgPath := PlotPaths(stem)
+		data, err := os.ReadFile(svgPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The leak's 214 MB peak is within reach of the limit; the
+		// plateau's 60 MB is not, and would be squashed by drawing it.
+		want := map[string]string{"leak": ">limit 400.0 MB<", "plateau": ">limit 400.0 MB (far above)<"}[name]
+		if !strings.Contains(string(data), want) {
+			t.Errorf("the %s's plot does not say %q", name, want)
+		}
+	}
+}
+
+func TestWritePlotsShadesThePlannedWarmUp(t *testing.T) {
+	// A run that recorded until its verdict was certain, planned for 30 s,
+	// was judged after a 6 s warm-up at every look; its plot says so.
+	rec := peaksOnALine(0)
+	f := PlannedFiguresOf(rec, 30*time.Second)
+	stem := filepath.Join(t.TempDir(), "early")
+	if err := WritePlots(stem, rec, SpecSummary{Name: "early", Verdict: "pass", Figures: &f}); err != nil {
+		t.Fatal(err)
+	}
+	_, svgPath := PlotPaths(stem)
+	data, err := os.ReadFile(svgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), ">warm-up (6.0 s)<") {
+		t.Error("the plot of a run planned for 30 s does not shade its 6 s warm-up")
+	}
+}
+
+func TestWrap(t *testing.T) {
+	for _, tt := range []struct {
+		text  string
+		width int
+		want  string
+	}{
+		{"short", 10, "short"},
+		{"an RQ SimpleWorker is caught leaking", 16, "an RQ\nSimpleWorker is\ncaught leaking"},
+		{"averyveryverylongword fits", 8, "averyveryverylongword\nfits"},
+	} {
+		if got := wrap(tt.text, tt.width); got != tt.want {
+			t.Errorf("wrap(%q, %d) = %q, want %q", tt.text, tt.width, got, tt.want)
+		}
+	}
+}

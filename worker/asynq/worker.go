@@ -1,0 +1,117 @@
+package asynq
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	hibiken "github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/leakspec/leakspec/worker"
+	"github.com/leakspec/leakspec/worker/goworker"
+)
+
+// DefaultReadyTimeout bounds how long StartWorker waits for the worker's
+// server to show up in Redis. asynq registers it as the server starts.
+const DefaultReadyTimeout = 30 * time.Second
+
+// WorkerOptions says how to run an asynq worker program.
+type WorkerOptions struct {
+	// Program is the worker's executable (see goworker.Build).
+	Program string
+	// Args are its arguments, such as "-scenario", "keep".
+	Args []string
+	// RedisURL is given to the worker as REDIS_URL, and is where
+	// StartWorker waits for its server to register.
+	RedisURL string
+	// LogPath is the file that receives the worker's output.
+	LogPath string
+	// ReadyTimeout bounds the wait for the worker's server in Redis;
+	// DefaultReadyTimeout when zero.
+	ReadyTimeout time.Duration
+}
+
+// StartWorker starts the worker program in its own process group, learns its
+// leakspec endpoint from its first line, and returns once asynq's inspector
+// lists a server with the worker's pid, active. Like worker.Start, when the
+// worker started but failed, the Worker comes back with the error, its
+// group already killed and reaped.
+func StartWorker(ctx context.Context, opts WorkerOptions) (*goworker.Worker, error) {
+	if opts.Program == "" {
+		return nil, errors.New("start asynq worker: Program is empty; build the worker first (goworker.Build)")
+	}
+	if opts.RedisURL == "" {
+		return nil, errors.New("start asynq worker: RedisURL is empty; the worker needs the URL of its Redis")
+	}
+	redisOpts, err := redis.ParseURL(opts.RedisURL)
+	if err != nil {
+		return nil, fmt.Errorf("start asynq worker: %w", err)
+	}
+	w, err := goworker.Start(ctx, worker.Command{
+		Argv:    append([]string{opts.Program}, opts.Args...),
+		Env:     []string{"REDIS_URL=" + opts.RedisURL},
+		LogPath: opts.LogPath,
+	})
+	if err != nil {
+		return w, fmt.Errorf("start asynq worker: %w", err)
+	}
+	rdb := redis.NewClient(redisOpts)
+	defer rdb.Close()
+	timeout := opts.ReadyTimeout
+	if timeout <= 0 {
+		timeout = DefaultReadyTimeout
+	}
+	if err := awaitServer(ctx, hibiken.NewInspectorFromRedisClient(rdb), w, timeout); err != nil {
+		w.Kill("its asynq server did not start")
+		w.Stop()
+		return w, fmt.Errorf("start asynq worker: %w", err)
+	}
+	return w, nil
+}
+
+// awaitServer polls the inspector until it lists the worker's server as
+// active, the worker exits, or the time is up.
+func awaitServer(ctx context.Context, inspector *hibiken.Inspector, w *goworker.Worker, timeout time.Duration) error {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	ticker := time.NewTicker(20 * time.Millisecond)
+	defer ticker.Stop()
+	var lastErr error
+	for {
+		servers, err := inspector.Servers()
+		lastErr = err
+		for _, s := range servers {
+			if s.PID == w.Pid() && s.Status == "active" {
+				return nil
+			}
+		}
+		select {
+		case <-ticker.C:
+		case <-w.Done():
+			return fmt.Errorf("%w before its asynq server registered in Redis%s", exitReason(w.Process), tail(w.Process))
+		case <-deadline.C:
+			why := ""
+			if lastErr != nil {
+				why = fmt.Sprintf(" (the last look failed: %v)", lastErr)
+			}
+			return fmt.Errorf("the asynq server of process %d did not register in Redis within %v%s%s", w.Pid(), timeout, why, tail(w.Process))
+		case <-ctx.Done():
+			return fmt.Errorf("the asynq server of process %d had not registered in Redis when the context ended: %w", w.Pid(), context.Cause(ctx))
+		}
+	}
+}
+
+// tail quotes the worker's last log lines for an error.
+func tail(p *worker.Process) string {
+	lines := p.Tail()
+	if len(lines) == 0 {
+		return "; it printed nothing"
+	}
+	out := "; its last lines:"
+	for _, l := range lines[max(0, len(lines)-10):] {
+		out += "\n  " + l
+	}
+	return out
+}

@@ -1,0 +1,149 @@
+package goworker
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/google/pprof/profile"
+
+	"github.com/leakspec/leakspec/internal/bytesize"
+)
+
+// Growth is how much more live heap one function had allocated at the end
+// of a run than at its start.
+type Growth struct {
+	// Function is the function's full name, "main.handleKeep" or
+	// "github.com/hibiken/asynq.(*processor).exec".
+	Function string
+	// File is the file that defines it, as the profile names it.
+	File string
+	// Before and After are the in-use bytes the two profiles attribute to
+	// it. Go's heap profile samples about one allocation per 512 KiB, and
+	// scales what it samples up, so small figures are estimates.
+	Before, After int64
+}
+
+// Delta returns After - Before.
+func (g Growth) Delta() int64 { return g.After - g.Before }
+
+// HeapGrowth compares two heap profiles of one process, taken at the start
+// and at the end of a run, and returns the functions whose live allocations
+// grew, the largest growth first: a pprof diff of inuse_space by function.
+//
+// Each sample counts for the function that allocated it, the innermost
+// frame of its stack (an inlined function counts as itself), leaving out
+// frames of the runtime package, so that a make or an append is charged to
+// the code that wrote it. A heap profile names where memory was allocated,
+// not what keeps it alive: a leak through a cache or an error handler is
+// charged to the function that allocated what the cache keeps.
+func HeapGrowth(before, after *profile.Profile) ([]Growth, error) {
+	if before == nil || after == nil {
+		return nil, errors.New("compare heap profiles: a profile is missing")
+	}
+	start, err := inUseByFunction(before)
+	if err != nil {
+		return nil, fmt.Errorf("compare heap profiles: the first %w", err)
+	}
+	end, err := inUseByFunction(after)
+	if err != nil {
+		return nil, fmt.Errorf("compare heap profiles: the second %w", err)
+	}
+	var grown []Growth
+	for fn, g := range end {
+		g.Before = start[fn].After
+		if g.Delta() > 0 {
+			grown = append(grown, g)
+		}
+	}
+	slices.SortFunc(grown, func(a, b Growth) int {
+		if d := b.Delta() - a.Delta(); d != 0 {
+			if d > 0 {
+				return 1
+			}
+			return -1
+		}
+		return strings.Compare(a.Function, b.Function)
+	})
+	return grown, nil
+}
+
+// inUseByFunction sums a heap profile's inuse_space by allocating function,
+// into the After field.
+func inUseByFunction(p *profile.Profile) (map[string]Growth, error) {
+	index := -1
+	for i, st := range p.SampleType {
+		if st.Type == "inuse_space" {
+			index = i
+		}
+	}
+	if index < 0 {
+		return nil, errors.New("profile has no inuse_space values; it is not a Go heap profile")
+	}
+	sums := make(map[string]Growth)
+	for _, s := range p.Sample {
+		fn, file := allocator(s)
+		g := sums[fn]
+		g.Function, g.File = fn, file
+		g.After += s.Value[index]
+		sums[fn] = g
+	}
+	return sums, nil
+}
+
+// allocator returns the function that made a sample's allocation: the
+// innermost frame outside the runtime, or the innermost frame when the
+// runtime allocated on its own.
+func allocator(s *profile.Sample) (function, file string) {
+	var innermost *profile.Function
+	for _, loc := range s.Location {
+		// Lines run from the innermost inlined function outwards.
+		for _, line := range loc.Line {
+			fn := line.Function
+			if fn == nil {
+				continue
+			}
+			if innermost == nil {
+				innermost = fn
+			}
+			if !strings.HasPrefix(fn.Name, "runtime.") {
+				return fn.Name, fn.Filename
+			}
+		}
+	}
+	if innermost == nil {
+		return "(unknown)", ""
+	}
+	return innermost.Name, innermost.Filename
+}
+
+// FormatGrowth words the top entries of a HeapGrowth for a failure message,
+// one function per line, the largest growth first.
+func FormatGrowth(grown []Growth, top int) string {
+	if len(grown) == 0 {
+		return "No function's live heap grew between the heap profiles at the start and at the end of the run."
+	}
+	var b strings.Builder
+	var total int64
+	for _, g := range grown {
+		total += g.Delta()
+	}
+	fmt.Fprintf(&b, "The live heap grew %s between the heap profiles at the start and at the end of the run; the functions that allocated the growth:",
+		bytesize.FormatSigned(total))
+	shown := grown[:min(top, len(grown))]
+	width := 0
+	for _, g := range shown {
+		width = max(width, len(bytesize.FormatSigned(g.Delta())))
+	}
+	for _, g := range shown {
+		fmt.Fprintf(&b, "\n  %*s  %s", width, bytesize.FormatSigned(g.Delta()), g.Function)
+		if g.File != "" {
+			fmt.Fprintf(&b, " (%s)", g.File)
+		}
+	}
+	if rest := len(grown) - len(shown); rest > 0 {
+		fmt.Fprintf(&b, "\n  and %d more", rest)
+	}
+	return b.String()
+}
