@@ -12,11 +12,11 @@ import (
 	"github.com/leakspec/leakspec/worker/recording"
 )
 
-// budget is the growth the failure scenarios tolerate. Without the leak, a
-// pool child holds at most two exceptions of 32 MiB: the running task's,
-// and the last one's until the next task begins (prefork's children keep
-// it in their loop). The leak keeps every one.
-const budget = 96 * MB
+// failureBudget is the growth the failure scenarios tolerate. Without the
+// leak, a pool child holds at most two exceptions of 32 MiB: the running
+// task's, and the last one's until the next task ends (prefork's children
+// keep it in their loop). The leak keeps every one.
+const failureBudget = 96 * MB
 
 var _ = Describe("a task_failure handler that keeps every exception", Label("celery"), func() {
 	for _, p := range pools {
@@ -24,11 +24,9 @@ var _ = Describe("a task_failure handler that keeps every exception", Label("cel
 			s, rec := fail(ctx, p, "keep_failures")
 
 			judged := s.judged(rec)
-			plateau := plateauWithin(budget)
-			ok, err := plateau.Match(judged)
-			Expect(err).NotTo(HaveOccurred())
-			Expect(ok).To(BeFalse(), "the leak was not caught:\n%s", plateau.NegatedFailureMessage(judged))
-			AddReportEntry("verdict", plateau.FailureMessage(judged))
+			plateau := plateauWithin(failureBudget)
+			env.JudgeLeak(judged, plateau)
+			AddReportEntry("leak_message", plateau.FailureMessage(judged))
 
 			// The failures keep 768 MiB (805 MB) between the children: the
 			// growth must be of that order, or the recording measured
@@ -40,7 +38,7 @@ var _ = Describe("a task_failure handler that keeps every exception", Label("cel
 		It(fmt.Sprintf("%s is what leaks: without it, failures plateau (negative control)", p.on), SpecTimeout(specTimeout), func(ctx SpecContext) {
 			s, rec := fail(ctx, p, "collect_before_tasks")
 
-			Expect(s.judged(rec)).To(plateauWithin(budget), "%s %s", p.judged, p.on)
+			env.Judge(s.judged(rec), plateauWithin(failureBudget))
 		})
 	}
 
@@ -56,7 +54,7 @@ var _ = Describe("a task_failure handler that keeps every exception", Label("cel
 		Expect(rec.Events).To(ContainElement(HaveField("Name", celery.EventWarning)), "the recording carries the warning")
 		var warnings []string
 		for _, entry := range CurrentSpecReport().ReportEntries {
-			if entry.Name == "leakspec.warning" {
+			if entry.Name == "warning" {
 				warnings = append(warnings, entry.StringRepresentation())
 			}
 		}
@@ -64,7 +62,7 @@ var _ = Describe("a task_failure handler that keeps every exception", Label("cel
 		// A child keeps at most its two tasks' exceptions before it is
 		// replaced, so the peaks stay within those of both children.
 		hidden := uint64(p.children*tasksPerChild*32)*MiB + 32*MB
-		Expect(s.judged(rec)).To(plateauWithin(hidden), "recycled children freed what they kept")
+		env.Judge(s.judged(rec), plateauWithin(hidden))
 	})
 })
 

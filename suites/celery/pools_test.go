@@ -29,21 +29,32 @@ type pool struct {
 	judged recording.Series
 	// children is how many tasks run at once.
 	children int
+	// keeps is how many of its tasks' data a child may hold without any
+	// leak: the running task's and, in a prefork child, the last task's
+	// result or exception, which billiard's worker loop holds until the
+	// next task ends.
+	keeps int
 }
 
 var pools = []pool{
-	{on: "on a solo pool, judged on RSS,", opts: celery.WorkerOptions{Pool: celery.Solo}, judged: recording.RSS, children: 1},
-	{on: "on a prefork pool of 2, judged on PSS,", opts: celery.WorkerOptions{Pool: celery.Prefork, Concurrency: 2}, judged: recording.PSS, children: 2},
+	{on: "on a solo pool, judged on RSS,", opts: celery.WorkerOptions{Pool: celery.Solo}, judged: recording.RSS, children: 1, keeps: 1},
+	{on: "on a prefork pool of 2, judged on PSS,", opts: celery.WorkerOptions{Pool: celery.Prefork, Concurrency: 2}, judged: recording.PSS, children: 2, keeps: 2},
 }
 
-// pssInterval is how often PSS is sampled in this suite: every 250 ms gives
-// the prefork specs' PSS verdicts enough samples in runs of eight seconds.
-const pssInterval = 250 * time.Millisecond
+// pssInterval is how often PSS is sampled in this suite: with every sample,
+// so that the prefork specs' PSS verdicts get as many samples as RSS ones
+// (at least 3 in each of 6 windows after the warm-up) in runs of about
+// eight seconds. Reading smaps_rollup of three processes takes well under
+// a millisecond.
+const pssInterval = 100 * time.Millisecond
 
-// idle is how long a scenario records the worker doing nothing, before its
-// first task (the baseline) and after its last (where it settles): three
-// PSS samples.
+// idle is how long a scenario records the worker doing nothing before its
+// first task: the baseline.
 const idle = 750 * time.Millisecond
+
+// settle is how long a scenario records the worker after its last task:
+// ReturnToBaseline judges memory's level by the median of a second.
+const settle = 1250 * time.Millisecond
 
 // drive is how long a scenario keeps the worker busy: enough for six
 // windows of 0.8 s after the warm-up, short enough for CI.
@@ -64,12 +75,6 @@ func plateauWithin(budget uint64) types.GomegaMatcher {
 // taking tasks; every spec takes about ten seconds.
 const specTimeout = time.Minute
 
-// Events that mark a scenario's phases on the recording.
-const (
-	scenarioStarts = "scenario starts"
-	scenarioEnds   = "scenario ends"
-)
-
 // scenario is a worker being recorded while a spec drives it.
 type scenario struct {
 	pool   pool
@@ -86,7 +91,7 @@ func start(ctx SpecContext, p pool, app string) *scenario {
 	w := env.StartCelery(ctx, opts)
 	s := &scenario{pool: p, worker: w, queue: env.CeleryQueue(""), run: env.RecordCelery(w, fixtures.SlowInterval(pssInterval))}
 	time.Sleep(idle)
-	s.run.Recorder.Event(scenarioStarts, "")
+	s.run.Recorder.Event(recording.LoadStart, "")
 	return s
 }
 
@@ -114,8 +119,8 @@ func (s *scenario) waitDone(ctx context.Context, n int) (celery.Counts, error) {
 // stops it, and returns the recording with its figures in the spec's report
 // (JUnit properties).
 func (s *scenario) finish() recording.Recording {
-	s.run.Recorder.Event(scenarioEnds, "")
-	time.Sleep(idle)
+	s.run.Recorder.Event(recording.LoadStop, "")
+	time.Sleep(settle)
 	rec := s.run.Finish()
 	reportFigures(rec)
 	return rec
@@ -124,6 +129,13 @@ func (s *scenario) finish() recording.Recording {
 // judged returns the series of rec that the pool is judged on.
 func (s *scenario) judged(rec recording.Recording) recording.Recording {
 	return rec.Series(s.pool.judged)
+}
+
+// bound is the most the pool may hold above its baseline without a leak,
+// when each task holds data bytes: what its children keep, and budget.
+func (s *scenario) bound(rec recording.Recording, data, budget uint64) uint64 {
+	f := figuresOf(rec, s.pool.judged)
+	return uint64(f.Baseline) + uint64(s.pool.children*s.pool.keeps)*data + budget
 }
 
 // figures are a series' numbers over a scenario's phases, in bytes.
@@ -136,7 +148,7 @@ type figures struct {
 // figuresOf reads the figures of one series of rec.
 func figuresOf(rec recording.Recording, series recording.Series) figures {
 	r := rec.Series(series)
-	starts, ends := eventAt(r, scenarioStarts), eventAt(r, scenarioEnds)
+	starts, ends := eventAt(r, recording.LoadStart), eventAt(r, recording.LoadStop)
 	var before, during, after []float64
 	var f figures
 	for _, s := range r.Samples {
@@ -155,9 +167,10 @@ func figuresOf(rec recording.Recording, series recording.Series) figures {
 	return f
 }
 
-// reportFigures adds RSS and PSS figures to the spec's report, so that the
-// JUnit file says how much each measure saw: rss_baseline_mb, rss_peak_mb,
-// pss_baseline_mb, pss_peak_mb, ...
+// reportFigures adds RSS and PSS figures over the scenario's phases to the
+// spec's report, so that the JUnit file says what each measure saw:
+// rss_baseline_mb, rss_running_mb, rss_settled_mb and the same for pss_,
+// beside the peak_mb and pss_peak_mb that every run files.
 func reportFigures(rec recording.Recording) {
 	for _, series := range []recording.Series{recording.RSS, recording.PSS} {
 		f := figuresOf(rec, series)
@@ -165,7 +178,7 @@ func reportFigures(rec recording.Recording) {
 		for _, fig := range []struct {
 			what  string
 			value float64
-		}{{"baseline", f.Baseline}, {"running", f.Running}, {"settled", f.Settled}, {"peak", f.Peak}} {
+		}{{"baseline", f.Baseline}, {"running", f.Running}, {"settled", f.Settled}} {
 			AddReportEntry(fmt.Sprintf("%s_%s_mb", name, fig.what), mb(fig.value), ReportEntryVisibilityFailureOrVerbose)
 		}
 	}
