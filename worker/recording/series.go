@@ -16,6 +16,10 @@ const (
 	// USS is the unique set size summed over the tree: private pages only,
 	// what the tree would give back if it exited.
 	USS Series = "USS"
+	// HeapLive is a Go worker's live heap, read from its runtime on the
+	// samples flagged GoRuntime. It lags less than RSS, which waits for the
+	// scavenger to return freed pages.
+	HeapLive Series = "live heap"
 )
 
 // Series returns a copy of r in which the RSS field of every sample carries
@@ -26,7 +30,9 @@ const (
 //
 // For PSS and USS only the detailed samples are kept, since the others did
 // not measure them, and Interval becomes SlowInterval, the period of the
-// samples that remain. For RSS the copy holds every sample as it is. The
+// samples that remain. For HeapLive only the samples that carry the Go
+// runtime's figures are kept (a worker that is not a Go worker serving
+// leakspec's endpoint has none), with PSS and USS cleared. For RSS the copy holds every sample as it is. The
 // copy's Name says which measure it carries, as in "spec text [PSS]".
 // Events, Aborted and the rest are kept; the Ceiling still applies to RSS.
 // A recording without detailed samples yields a copy without samples, which
@@ -39,20 +45,23 @@ func (r Recording) Series(s Series) Recording {
 		return out
 	}
 	out.Name = r.Name + " [" + string(s) + "]"
-	out.Interval = r.SlowInterval
+	if s != HeapLive {
+		out.Interval = r.SlowInterval
+	}
 	out.Samples = make([]Sample, 0, len(r.Samples)/2+1)
 	for _, sample := range r.Samples {
-		if !sample.Detailed {
-			continue
-		}
-		switch s {
-		case PSS:
+		switch {
+		case s == PSS && sample.Detailed:
 			sample.RSS = sample.PSS
-		case USS:
+		case s == USS && sample.Detailed:
 			sample.RSS = sample.USS
+		case s == HeapLive && sample.GoRuntime:
+			sample.RSS = sample.HeapLive
+			sample.PSS, sample.USS, sample.Detailed = 0, 0, false
 		default:
-			// An unknown measure keeps no sample, so no verdict can be drawn
-			// from a series that was never measured.
+			// A sample that did not measure s is left out; an unknown
+			// measure keeps none, so no verdict is drawn from a series that
+			// was never measured.
 			continue
 		}
 		out.Samples = append(out.Samples, sample)
