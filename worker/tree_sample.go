@@ -121,7 +121,10 @@ func (t *Tree) scan(now time.Time) ([]int, error) {
 func (t *Tree) walk() ([]int, error) {
 	clear(t.visited)
 	var members []int
-	walkFrom := func(start int) error {
+	// walkFrom adds start and its descendants to members and reports
+	// whether start itself was there to add.
+	walkFrom := func(start int) (bool, error) {
+		first := len(members)
 		t.pending = append(t.pending[:0], start)
 		for len(t.pending) > 0 {
 			pid := t.pending[len(t.pending)-1]
@@ -138,41 +141,44 @@ func (t *Tree) walk() ([]int, error) {
 				continue
 			}
 			if err != nil {
-				return err
+				return false, err
 			}
 			members = append(members, pid)
 		}
-		return nil
+		return len(members) > first && members[first] == start, nil
 	}
 
-	if err := walkFrom(t.root); err != nil {
+	if _, err := walkFrom(t.root); err != nil {
 		return nil, err
 	}
 	var entries []int
-	keep := func(pid int) (bool, error) {
+	keep := func(pid int) error {
 		if t.visited[pid] {
-			return false, nil
+			return nil
 		}
 		stat, err := t.r.Stat(pid)
 		if proc.Vanished(err) || (err == nil && stat.PGRP != t.pgid) {
-			return false, nil
+			return nil
 		}
 		if err != nil {
-			return false, err
+			return err
 		}
-		entries = append(entries, pid)
-		return true, walkFrom(pid)
+		in, err := walkFrom(pid)
+		if in {
+			entries = append(entries, pid)
+		}
+		return err
 	}
 	// Entry points first: an orphan's children are then walked from it
 	// rather than looked at one by one.
 	for _, pid := range t.entries {
-		if _, err := keep(pid); err != nil {
+		if err := keep(pid); err != nil {
 			return nil, err
 		}
 	}
 	if t.pgid > 0 {
 		for _, pid := range t.members {
-			if _, err := keep(pid); err != nil {
+			if err := keep(pid); err != nil {
 				return nil, err
 			}
 		}

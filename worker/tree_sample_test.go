@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -46,6 +47,11 @@ func TestTreeWalksTheFixtureToWhatItScans(t *testing.T) {
 	}
 	if tree.scanned != scanned || tree.noLinks {
 		t.Errorf("the samples after the first scanned /proc again; they should have walked the children links")
+	}
+	// 220's stat is still there, in the group, but the process is not: it
+	// is no member, and no entry point to walk from again.
+	if !slices.Equal(tree.entries, []int{210}) {
+		t.Errorf("the entry points after the walks are %v, want [210]", tree.entries)
 	}
 }
 
