@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
 
+	"github.com/leakspec/leakspec/internal/pyproc"
 	"github.com/leakspec/leakspec/worker"
 )
 
@@ -104,21 +104,9 @@ func WorkerCommand(opts WorkerOptions) worker.Command {
 	}
 	argv = append(argv, opts.Extra...)
 
-	env := []string{"CELERY_BROKER_URL=" + opts.RedisURL, "PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"}
-	path := opts.Dir
-	if inherited := os.Getenv("PYTHONPATH"); inherited != "" {
-		if path == "" {
-			path = inherited
-		} else {
-			path += string(os.PathListSeparator) + inherited
-		}
-	}
-	if path != "" {
-		env = append(env, "PYTHONPATH="+path)
-	}
 	return worker.Command{
 		Argv:    argv,
-		Env:     env,
+		Env:     append(pyproc.Env(opts.Dir), "CELERY_BROKER_URL="+opts.RedisURL),
 		LogPath: opts.LogPath,
 		Ready:   readyLine,
 	}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/leakspec/leakspec/internal/pyproc"
 )
 
 // importTimeout bounds each run of the interpreter that checks imports.
@@ -75,7 +77,7 @@ func checkImports(ctx context.Context, python, dir, redisURL, module string) (In
 	ctx, cancel := context.WithTimeout(ctx, importTimeout)
 	defer cancel()
 	c := exec.CommandContext(ctx, python, append([]string{"-c", importCheck}, modules...)...)
-	c.Env = append(os.Environ(), pythonEnv(dir)...)
+	c.Env = append(os.Environ(), pyproc.Env(dir)...)
 	if redisURL != "" {
 		c.Env = append(c.Env, "REDIS_URL="+redisURL)
 	}

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"regexp"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/leakspec/leakspec/internal/pyproc"
 	"github.com/leakspec/leakspec/worker"
 )
 
@@ -92,7 +92,7 @@ func WorkerCommand(opts WorkerOptions) worker.Command {
 	argv = append(argv, opts.Extra...)
 	cmd := worker.Command{
 		Argv:         argv,
-		Env:          append(pythonEnv(opts.Dir), "REDIS_URL="+opts.RedisURL),
+		Env:          append(pyproc.Env(opts.Dir), "REDIS_URL="+opts.RedisURL),
 		LogPath:      opts.LogPath,
 		Ready:        readyLine,
 		ReadyTimeout: readyTimeout,
@@ -114,26 +114,6 @@ func emitEvents(line string, emit func(name, detail string)) {
 	} else if m := deadLine.FindStringSubmatch(line); m != nil {
 		emit(EventDead, fmt.Sprintf("message %s ran out of retries", m[1]))
 	}
-}
-
-// pythonEnv is the environment every Python process here gets: the app
-// directory first on PYTHONPATH, then the caller's; output unbuffered, so
-// that log lines arrive as they are written; and no __pycache__ written
-// next to the modules.
-func pythonEnv(dir string) []string {
-	path := dir
-	if inherited := os.Getenv("PYTHONPATH"); inherited != "" {
-		if path == "" {
-			path = inherited
-		} else {
-			path += string(os.PathListSeparator) + inherited
-		}
-	}
-	env := []string{"PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"}
-	if path != "" {
-		env = append(env, "PYTHONPATH="+path)
-	}
-	return env
 }
 
 // StartWorker checks that the interpreter can import Dramatiq, its Redis

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/leakspec/leakspec/internal/pyproc"
 	"github.com/leakspec/leakspec/worker"
 )
 
@@ -90,30 +91,10 @@ func WorkerCommand(opts WorkerOptions) worker.Command {
 	argv = append(argv, queues...)
 	return worker.Command{
 		Argv:    argv,
-		Env:     pythonEnv(opts.Dir),
+		Env:     pyproc.Env(opts.Dir),
 		LogPath: opts.LogPath,
 		Ready:   readyLine,
 	}
-}
-
-// pythonEnv is the environment every Python process here gets: the job
-// directory on PYTHONPATH, output unbuffered (RQ logs to stdout, which
-// Python buffers in blocks when it is a pipe, so the ready line would
-// arrive late or never), and no __pycache__ written next to the modules.
-func pythonEnv(dir string) []string {
-	path := dir
-	if inherited := os.Getenv("PYTHONPATH"); inherited != "" {
-		if path == "" {
-			path = inherited
-		} else {
-			path += string(os.PathListSeparator) + inherited
-		}
-	}
-	env := []string{"PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"}
-	if path != "" {
-		env = append(env, "PYTHONPATH="+path)
-	}
-	return env
 }
 
 // StartWorker checks that the interpreter can import RQ and opts.Imports,
@@ -150,7 +131,7 @@ func checkImports(ctx context.Context, python, dir string, modules []string) err
 	ctx, cancel := context.WithTimeout(ctx, importTimeout)
 	defer cancel()
 	c := exec.CommandContext(ctx, python, append([]string{"-c", importCheck}, modules...)...)
-	c.Env = append(os.Environ(), pythonEnv(dir)...)
+	c.Env = append(os.Environ(), pyproc.Env(dir)...)
 	// Its own group, killed whole when ctx ends: a job module may start
 	// processes at import time.
 	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
