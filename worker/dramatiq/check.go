@@ -1,24 +1,13 @@
 package dramatiq
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"os/exec"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/leakspec/leakspec/internal/pyproc"
 )
-
-// importTimeout bounds each run of the interpreter that checks imports.
-// Importing Dramatiq and an app takes well under a second; an app that
-// blocks at import time must not hang the test.
-const importTimeout = 30 * time.Second
 
 // ErrNotInstalled is what the errors of Probe and StartWorker match
 // (errors.Is) when the interpreter runs but cannot import Dramatiq or its
@@ -40,17 +29,9 @@ type Installation struct {
 	Path string
 }
 
-// importCheck imports each module named in argv and, at the first that
-// fails, prints the module and the exception as its last two lines. Once
-// all are imported it prints Dramatiq's version and where it lives.
-const importCheck = `import importlib, os, sys
-for name in sys.argv[1:]:
-    try:
-        importlib.import_module(name)
-    except BaseException as e:
-        print(name)
-        print("%s: %s" % (type(e).__name__, e))
-        sys.exit(3)
+// installation is the Python that checkImports runs once every module is
+// imported: it prints Dramatiq's version and where it lives.
+const installation = `import os
 import dramatiq
 print(dramatiq.__version__)
 print(os.path.dirname(dramatiq.__file__))
@@ -74,34 +55,27 @@ func checkImports(ctx context.Context, python, dir, redisURL, module string) (In
 	if module != "" {
 		modules = append(modules, module)
 	}
-	ctx, cancel := context.WithTimeout(ctx, importTimeout)
-	defer cancel()
-	c := exec.CommandContext(ctx, python, append([]string{"-c", importCheck}, modules...)...)
-	c.Env = append(os.Environ(), pyproc.Env(dir)...)
+	env := pyproc.Env(dir)
 	if redisURL != "" {
-		c.Env = append(c.Env, "REDIS_URL="+redisURL)
+		env = append(env, "REDIS_URL="+redisURL)
 	}
-	// Its own group, killed whole when ctx ends: an app may start
-	// processes at import time.
-	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	c.Cancel = func() error { return syscall.Kill(-c.Process.Pid, syscall.SIGKILL) }
-	c.WaitDelay = time.Second
-	var stdout, stderr bytes.Buffer
-	c.Stdout, c.Stderr = &stdout, &stderr
-	err := c.Run()
-	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	lines, err := pyproc.Import(ctx, python, env, modules, installation)
 	if err == nil && len(lines) >= 2 {
 		return Installation{Version: lines[len(lines)-2], Path: lines[len(lines)-1]}, nil
 	}
 
-	var exitErr *exec.ExitError
+	var (
+		importErr     *pyproc.ImportError
+		unfinishedErr *pyproc.UnfinishedError
+		runErr        *pyproc.RunError
+	)
 	switch {
-	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, exec.ErrNotFound):
+	case errors.Is(err, pyproc.ErrNoInterpreter):
 		return Installation{}, fmt.Errorf("check dramatiq: cannot find the Python interpreter %s; set python.interpreter in ginkgo.yml (or LEAKSPEC_PYTHON) to a Python 3 that has redis-py, such as %s with Debian's python3-redis", python, DefaultPython)
-	case ctx.Err() != nil:
-		return Installation{}, fmt.Errorf("check dramatiq: importing %s with %s did not finish (%w)", strings.Join(modules, ", "), python, context.Cause(ctx))
-	case errors.As(err, &exitErr) && exitErr.ExitCode() == 3 && len(lines) >= 2:
-		failed, reason := lines[len(lines)-2], lines[len(lines)-1]
+	case errors.As(err, &unfinishedErr):
+		return Installation{}, fmt.Errorf("check dramatiq: importing %s with %s did not finish (%w)", strings.Join(modules, ", "), python, unfinishedErr.Cause)
+	case errors.As(err, &importErr):
+		failed, reason := importErr.Module, importErr.Reason
 		switch failed {
 		case "dramatiq":
 			return Installation{}, &notInstalled{fmt.Sprintf("%s cannot import dramatiq (%s): Debian does not package Dramatiq, so install it for that interpreter, or put a checkout of its source (v2.0.0 or later) on PYTHONPATH, or set python.interpreter (LEAKSPEC_PYTHON) to a Python that has it", python, reason)}
@@ -114,16 +88,12 @@ func checkImports(ctx context.Context, python, dir, redisURL, module string) (In
 		}
 		return Installation{}, fmt.Errorf("check dramatiq: %s cannot import the app module %s (%s); %s", python, failed, reason, where)
 	case err == nil:
-		return Installation{}, fmt.Errorf("check dramatiq: %s imported %s but did not say which Dramatiq it imported: %q", python, strings.Join(modules, ", "), stdout.String())
-	case stderr.Len() > 0:
-		return Installation{}, fmt.Errorf("check dramatiq: importing %s with %s failed (%w): %s", strings.Join(modules, ", "), python, err, lastLine(stderr.String()))
+		return Installation{}, fmt.Errorf("check dramatiq: %s imported %s but did not say which Dramatiq it imported: %q", python, strings.Join(modules, ", "), strings.Join(lines, "\n"))
+	case errors.As(err, &runErr) && runErr.Stderr != "":
+		return Installation{}, fmt.Errorf("check dramatiq: importing %s with %s failed (%w): %s", strings.Join(modules, ", "), python, runErr.Err, runErr.Stderr)
+	case errors.As(err, &runErr):
+		return Installation{}, fmt.Errorf("check dramatiq: running %s failed: %w", python, runErr.Err)
 	default:
-		return Installation{}, fmt.Errorf("check dramatiq: running %s failed: %w", python, err)
+		return Installation{}, fmt.Errorf("check dramatiq: %w", err)
 	}
-}
-
-// lastLine returns the last non-empty line of s.
-func lastLine(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	return strings.TrimSpace(lines[len(lines)-1])
 }

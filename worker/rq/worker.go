@@ -1,17 +1,11 @@
 package rq
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"os/exec"
 	"regexp"
 	"strings"
-	"syscall"
-	"time"
 
 	"github.com/leakspec/leakspec/internal/pyproc"
 	"github.com/leakspec/leakspec/worker"
@@ -25,11 +19,6 @@ const DefaultPython = "/usr/bin/python3"
 // readyLine matches the line RQ 1.13's worker logs once it has registered
 // itself and starts to take jobs: "*** Listening on default...".
 var readyLine = regexp.MustCompile(`\*\*\* Listening on `)
-
-// importTimeout bounds the import check StartWorker runs before the worker.
-// Importing RQ takes a fraction of a second; a job module that blocks at
-// import time must not hang the test.
-const importTimeout = 30 * time.Second
 
 // WorkerOptions says how to run an RQ worker.
 type WorkerOptions struct {
@@ -113,66 +102,36 @@ func StartWorker(ctx context.Context, opts WorkerOptions) (*worker.Process, erro
 	return worker.Start(ctx, cmd)
 }
 
-// importCheck imports each module named in argv and, at the first that
-// fails, prints the module and the exception as its last two lines.
-const importCheck = `import importlib, sys
-for name in sys.argv[1:]:
-    try:
-        importlib.import_module(name)
-    except BaseException as e:
-        print(name)
-        print("%s: %s" % (type(e).__name__, e))
-        sys.exit(3)
-`
-
 // checkImports runs python once to import modules, the first of which is
-// RQ itself.
+// RQ itself, and says in one sentence what to fix when one fails.
 func checkImports(ctx context.Context, python, dir string, modules []string) error {
-	ctx, cancel := context.WithTimeout(ctx, importTimeout)
-	defer cancel()
-	c := exec.CommandContext(ctx, python, append([]string{"-c", importCheck}, modules...)...)
-	c.Env = append(os.Environ(), pyproc.Env(dir)...)
-	// Its own group, killed whole when ctx ends: a job module may start
-	// processes at import time.
-	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	c.Cancel = func() error { return syscall.Kill(-c.Process.Pid, syscall.SIGKILL) }
-	c.WaitDelay = time.Second
-	var stdout, stderr bytes.Buffer
-	c.Stdout, c.Stderr = &stdout, &stderr
-	err := c.Run()
-	if err == nil {
-		return nil
-	}
-
-	var exitErr *exec.ExitError
+	_, err := pyproc.Import(ctx, python, pyproc.Env(dir), modules, "")
+	var (
+		importErr     *pyproc.ImportError
+		unfinishedErr *pyproc.UnfinishedError
+		runErr        *pyproc.RunError
+	)
 	switch {
-	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, exec.ErrNotFound):
+	case err == nil:
+		return nil
+	case errors.Is(err, pyproc.ErrNoInterpreter):
 		return fmt.Errorf("start rq worker: cannot find the Python interpreter %s; set the interpreter to a Python 3 with RQ, such as %s (Debian's python3-rq)", python, DefaultPython)
-	case ctx.Err() != nil:
-		return fmt.Errorf("start rq worker: importing %s with %s did not finish (%w)", strings.Join(modules, ", "), python, context.Cause(ctx))
-	case errors.As(err, &exitErr) && exitErr.ExitCode() == 3:
-		lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-		module, reason := modules[0], lastLine(stdout.String())
-		if len(lines) >= 2 {
-			module = lines[len(lines)-2]
-		}
-		if module == "rq" {
-			return fmt.Errorf("start rq worker: %s cannot import rq (%s); install RQ for it (Debian: python3-rq) or set the interpreter to one that has it", python, reason)
+	case errors.As(err, &unfinishedErr):
+		return fmt.Errorf("start rq worker: importing %s with %s did not finish (%w)", strings.Join(modules, ", "), python, unfinishedErr.Cause)
+	case errors.As(err, &importErr):
+		if importErr.Module == "rq" {
+			return fmt.Errorf("start rq worker: %s cannot import rq (%s); install RQ for it (Debian: python3-rq) or set the interpreter to one that has it", python, importErr.Reason)
 		}
 		where := "Dir is empty, so only the caller's PYTHONPATH is searched"
 		if dir != "" {
 			where = fmt.Sprintf("Dir %s is first on its PYTHONPATH", dir)
 		}
-		return fmt.Errorf("start rq worker: %s cannot import the job module %s (%s); %s", python, module, reason, where)
-	case stderr.Len() > 0:
-		return fmt.Errorf("start rq worker: importing %s with %s failed (%w): %s", strings.Join(modules, ", "), python, err, lastLine(stderr.String()))
+		return fmt.Errorf("start rq worker: %s cannot import the job module %s (%s); %s", python, importErr.Module, importErr.Reason, where)
+	case errors.As(err, &runErr) && runErr.Stderr != "":
+		return fmt.Errorf("start rq worker: importing %s with %s failed (%w): %s", strings.Join(modules, ", "), python, runErr.Err, runErr.Stderr)
+	case errors.As(err, &runErr):
+		return fmt.Errorf("start rq worker: running %s failed: %w", python, runErr.Err)
 	default:
-		return fmt.Errorf("start rq worker: running %s failed: %w", python, err)
+		return fmt.Errorf("start rq worker: %w", err)
 	}
-}
-
-// lastLine returns the last non-empty line of s.
-func lastLine(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	return strings.TrimSpace(lines[len(lines)-1])
 }

@@ -1,0 +1,132 @@
+package pyproc
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Timeout bounds each Import. Importing a queue library and a spec's
+// modules takes about a second; a module that blocks at import time must
+// not hang the test.
+const Timeout = 30 * time.Second
+
+// ErrNoInterpreter is what Import's error matches (errors.Is) when the
+// interpreter does not exist or is not on PATH.
+var ErrNoInterpreter = errors.New("python interpreter not found")
+
+// ImportError is Import's error when a module failed to import: the first
+// that did, and the exception, as "Type: message".
+type ImportError struct {
+	Module, Reason string
+}
+
+func (e *ImportError) Error() string {
+	return fmt.Sprintf("import %s: %s", e.Module, e.Reason)
+}
+
+// UnfinishedError is Import's error when the interpreter did not exit
+// before Timeout or the end of the caller's context; Cause is the
+// context's cause.
+type UnfinishedError struct {
+	Cause error
+}
+
+func (e *UnfinishedError) Error() string {
+	return fmt.Sprintf("run python: did not finish: %v", e.Cause)
+}
+
+func (e *UnfinishedError) Unwrap() error { return e.Cause }
+
+// RunError is Import's error when the interpreter failed otherwise: Err is
+// exec's, and Stderr the last line the interpreter wrote to stderr, empty
+// when it wrote none.
+type RunError struct {
+	Err    error
+	Stderr string
+}
+
+func (e *RunError) Error() string {
+	if e.Stderr == "" {
+		return fmt.Sprintf("run python: %v", e.Err)
+	}
+	return fmt.Sprintf("run python: %v: %s", e.Err, e.Stderr)
+}
+
+func (e *RunError) Unwrap() error { return e.Err }
+
+// importExit is the status the import script exits with when a module
+// fails; Python itself exits 1 on an uncaught exception.
+const importExit = 3
+
+// importScript imports each module named in argv and, at the first that
+// fails, prints the module and the exception as its last two lines. Every
+// exception counts, SystemExit included: a module that exits at import
+// time is one that failed.
+const importScript = `import importlib, sys
+for name in sys.argv[1:]:
+    try:
+        importlib.import_module(name)
+    except BaseException as e:
+        print(name)
+        print("%s: %s" % (type(e).__name__, e))
+        sys.exit(3)
+`
+
+// Import runs python once, with env added to the caller's environment, to
+// import modules in order, and then runs epilogue, Python code that may
+// print what the caller wants to know about what it imported. It returns
+// the lines python printed to stdout.
+//
+// The interpreter runs in a process group of its own, which dies with the
+// caller and is killed whole when ctx ends or Timeout passes: a module may
+// start processes at import time.
+//
+// Its error is an *ImportError when a module failed to import, matches
+// ErrNoInterpreter when python is missing, and is an *UnfinishedError or a
+// *RunError otherwise.
+func Import(ctx context.Context, python string, env, modules []string, epilogue string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, Timeout)
+	defer cancel()
+	c := exec.CommandContext(ctx, python, append([]string{"-c", importScript + epilogue}, modules...)...)
+	c.Env = append(os.Environ(), env...)
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	c.Cancel = func() error { return syscall.Kill(-c.Process.Pid, syscall.SIGKILL) }
+	// A grandchild that keeps the output pipes open must not keep Wait
+	// waiting once the group is killed.
+	c.WaitDelay = time.Second
+	var stdout, stderr bytes.Buffer
+	c.Stdout, c.Stderr = &stdout, &stderr
+	err := c.Run()
+	var lines []string
+	if out := strings.TrimSpace(stdout.String()); out != "" {
+		lines = strings.Split(out, "\n")
+	}
+	if err == nil {
+		return lines, nil
+	}
+
+	var exitErr *exec.ExitError
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, exec.ErrNotFound):
+		return nil, fmt.Errorf("%w: %w", ErrNoInterpreter, err)
+	case ctx.Err() != nil:
+		return lines, &UnfinishedError{Cause: context.Cause(ctx)}
+	case errors.As(err, &exitErr) && exitErr.ExitCode() == importExit && len(lines) >= 2:
+		return lines, &ImportError{Module: lines[len(lines)-2], Reason: lines[len(lines)-1]}
+	}
+	return lines, &RunError{Err: err, Stderr: lastLine(stderr.String())}
+}
+
+// lastLine returns the last non-empty line of s, or "" when there is none.
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}
