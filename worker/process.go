@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -90,6 +91,9 @@ type Process struct {
 
 	stopOnce sync.Once
 	stopErr  error
+	// forced is set by Stop when the leader outlived the grace after
+	// SIGTERM and the group had to be killed.
+	forced atomic.Bool
 }
 
 // Start runs the worker that cmd describes in a new process group and
@@ -344,6 +348,7 @@ func (p *Process) stop() error {
 	case <-p.done:
 		grace.Stop()
 	case <-grace.C:
+		p.forced.Store(true)
 		p.signalGroup(syscall.SIGKILL)
 		<-p.done
 	}
@@ -359,6 +364,14 @@ func (p *Process) stop() error {
 		errs = append(errs, fmt.Errorf("stop worker: %s: %w", p.name, p.outputErr))
 	}
 	return errors.Join(errs...)
+}
+
+// ForcedStop reports whether Stop had to kill the worker's group because its
+// leader was still running StopGrace after SIGTERM, and returns that grace.
+// Stop still returns nil then: the worker was ended as asked, only not
+// gracefully, which says something about the worker rather than its memory.
+func (p *Process) ForcedStop() (bool, time.Duration) {
+	return p.forced.Load(), p.grace
 }
 
 // exitError says how a worker's leader ended.

@@ -314,6 +314,7 @@ func TestStopKillsWholeGroup(t *testing.T) {
 		script  string
 		grace   time.Duration
 		wantErr string
+		forced  bool
 	}{
 		{
 			// Ignored signals stay ignored across fork and exec, so the
@@ -323,6 +324,7 @@ func TestStopKillsWholeGroup(t *testing.T) {
 			script:  `trap '' TERM; sleep 600 & echo child $!; sleep 600 & echo child $!; echo ready; wait`,
 			grace:   300 * time.Millisecond,
 			wantErr: "sh was killed by signal 9 (killed)",
+			forced:  true,
 		},
 		{
 			// The leader dies of SIGTERM at once, long before the grace
@@ -349,6 +351,9 @@ func TestStopKillsWholeGroup(t *testing.T) {
 			}
 			if got := fmt.Sprint(p.Err()); got != tt.wantErr {
 				t.Errorf("Err() = %q, want %q", got, tt.wantErr)
+			}
+			if forced, grace := p.ForcedStop(); forced != tt.forced || grace != tt.grace {
+				t.Errorf("ForcedStop() = %v, %v; want %v, %v", forced, grace, tt.forced, tt.grace)
 			}
 			for _, pid := range append(children, p.Pid()) {
 				if isRunning(pid) {
