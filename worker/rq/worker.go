@@ -78,7 +78,6 @@ func WorkerCommand(opts WorkerOptions) worker.Command {
 		class = "rq.worker.Worker"
 	}
 	argv := []string{python, "-m", "rq.cli", "worker",
-		"--url", opts.RedisURL,
 		// The serializer Queue writes (plain JSON) and reads back.
 		"--serializer", "rq.serializers.JSONSerializer",
 		"--worker-class", class,
@@ -89,8 +88,11 @@ func WorkerCommand(opts WorkerOptions) worker.Command {
 	argv = append(argv, opts.Extra...)
 	argv = append(argv, queues...)
 	return worker.Command{
-		Argv:    argv,
-		Env:     pythonEnv(opts.Dir),
+		Argv: argv,
+		// The URL goes in RQ's own variable rather than --url: it may hold
+		// a password, and a command line is there for every local user to
+		// read in ps, an environment only for its owner.
+		Env:     append(pythonEnv(opts.Dir), "RQ_REDIS_URL="+opts.RedisURL),
 		LogPath: opts.LogPath,
 		Ready:   readyLine,
 	}

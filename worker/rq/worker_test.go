@@ -18,7 +18,7 @@ import (
 
 func TestWorkerCommand(t *testing.T) {
 	const url = "redis://127.0.0.1:6379/0"
-	base := []string{"--url", url, "--serializer", "rq.serializers.JSONSerializer"}
+	base := []string{"--serializer", "rq.serializers.JSONSerializer"}
 	tests := []struct {
 		name     string
 		opts     rq.WorkerOptions
@@ -60,6 +60,9 @@ func TestWorkerCommand(t *testing.T) {
 			}
 			if env["PYTHONPATH"] != tt.wantPath {
 				t.Errorf("PYTHONPATH = %q, want %q", env["PYTHONPATH"], tt.wantPath)
+			}
+			if env["RQ_REDIS_URL"] != url || slices.Contains(cmd.Argv, url) {
+				t.Errorf("RQ_REDIS_URL = %q and argv %q; want the URL in the environment alone, out of ps's sight", env["RQ_REDIS_URL"], cmd.Argv)
 			}
 			if env["PYTHONUNBUFFERED"] != "1" {
 				t.Errorf("PYTHONUNBUFFERED = %q, want 1: RQ logs to stdout, which Python buffers in a pipe", env["PYTHONUNBUFFERED"])
