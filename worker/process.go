@@ -366,6 +366,14 @@ func (p *Process) stop() error {
 	return errors.Join(errs...)
 }
 
+// Stopped reports whether Stop has been called: the worker is ending, or
+// has ended, because it was asked to, rather than on its own or by Kill.
+func (p *Process) Stopped() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stopping
+}
+
 // ForcedStop reports whether Stop had to kill the worker's group because its
 // leader was still running StopGrace after SIGTERM, and returns that grace.
 // Stop still returns nil then: the worker was ended as asked, only not

@@ -393,6 +393,9 @@ func TestKillSetsErr(t *testing.T) {
 
 	p.Kill("its tree used 1.2 GB, above the ceiling of 1 GB")
 	<-p.Done()
+	if p.Stopped() {
+		t.Error("Stopped() = true after Kill alone")
+	}
 	want := "sh was killed: its tree used 1.2 GB, above the ceiling of 1 GB"
 	if got := fmt.Sprint(p.Err()); got != want {
 		t.Errorf("Err() = %q, want %q", got, want)
@@ -403,6 +406,9 @@ func TestKillSetsErr(t *testing.T) {
 	}
 	if err := p.Stop(); err != nil {
 		t.Errorf("Stop() after Kill = %v, want nil", err)
+	}
+	if !p.Stopped() {
+		t.Error("Stopped() = false after Stop")
 	}
 	p.Kill("a later reason")
 	if got := fmt.Sprint(p.Err()); got != want {

@@ -38,8 +38,9 @@ type Queue struct {
 // WatchWorkers makes the waits on q end as soon as one of the workers that
 // workers returns has exited, with an error that says how it ended, rather
 // than wait out their context for jobs nobody will run: a worker killed by
-// the memory ceiling, by the OOM killer or by a crash. workers is called at
-// every poll, so it may list workers started after this call. It returns q.
+// the memory ceiling, by the OOM killer or by a crash. A worker that was
+// stopped with Stop does not count. workers is called at every poll, so it
+// may list workers started after this call. It returns q.
 func (q *Queue) WatchWorkers(workers func() []*worker.Process) *Queue {
 	q.workers = workers
 	return q
@@ -203,6 +204,10 @@ func (q *Queue) exited() error {
 		return nil
 	}
 	for _, w := range q.workers() {
+		if w.Stopped() {
+			// A worker the spec stopped itself, to start another, say.
+			continue
+		}
 		select {
 		case <-w.Done():
 			if err := w.Err(); err != nil {
