@@ -32,9 +32,17 @@ func TestProcessesFindsARunByItsIDAndSession(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	byMarker, err := Processes(id, 0)
-	if err != nil {
-		t.Fatal(err)
+	// The child holds the marker until env has exec'd sleep without it.
+	var byMarker []Process
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		byMarker, err = Processes(id, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(byMarker) == 1 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	if len(byMarker) != 1 || byMarker[0].Pid != cmd.Process.Pid {
 		t.Errorf("by its id: %v, want the shell %d alone", byMarker, cmd.Process.Pid)
