@@ -94,20 +94,29 @@ func TestInterruptCLIOnly(t *testing.T) {
 	r.nothingLeft()
 }
 
-// TestCLIKilled SIGKILLs the Ginkgo CLI mid-spec. Its suite's binary learns
-// of it from the kernel (PR_SET_PDEATHSIG, armed by fixtures.Setup), cleans
-// up and writes its reports as if interrupted.
+// TestCLIKilled SIGKILLs the Ginkgo CLI mid-spec. Its suite's binaries learn
+// of it from the kernel (PR_SET_PDEATHSIG, armed by fixtures.Setup), stop
+// their workers and containers, and a serial run writes its reports as if
+// interrupted. A parallel run cannot: Ginkgo gathers the processes' reports
+// in the CLI, so its JUnit file is lost with it, but nothing is left.
 func TestCLIKilled(t *testing.T) {
-	r := newRun(t, "cli-killed")
-	startCLI(t, r, "interrupt")
-	r.announced("interrupt")
-	if err := r.cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
+	for _, procs := range []string{"1", "2"} {
+		t.Run("procs="+procs, func(t *testing.T) {
+			r := newRun(t, "cli-killed-"+procs)
+			startCLI(t, r, "interrupt || quick", "--procs="+procs)
+			r.announced("interrupt")
+			if err := r.cmd.Process.Kill(); err != nil {
+				t.Fatal(err)
+			}
+			r.wait()
+			// The suite's binaries are nobody's children now: wait for
+			// them to go.
+			r.nothingLeft()
+			if procs == "1" {
+				expectInterrupted(t, r)
+			}
+		})
 	}
-	r.wait()
-	// The suite's binary is nobody's child now: wait for it to go.
-	r.nothingLeft()
-	expectInterrupted(t, r)
 }
 
 // TestHangup closes the terminal: SIGHUP to the foreground group. The CLI
