@@ -44,6 +44,15 @@ func (p *Process) signalGroup(sig syscall.Signal) {
 	}
 }
 
+// signalLeader sends sig to the worker's leader alone unless it has exited.
+func (p *Process) signalLeader(sig syscall.Signal) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.leaderExited {
+		_ = syscall.Kill(p.pid, sig)
+	}
+}
+
 // awaitGroupExit waits until no process of group pgid is alive. Zombies
 // count as gone: they hold no memory and run no code, and the group's
 // orphans are reaped by init, not by us.

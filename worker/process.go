@@ -54,6 +54,12 @@ type Command struct {
 	// StopGrace is how long Stop waits after SIGTERM before it sends
 	// SIGKILL. Zero or less means DefaultStopGrace.
 	StopGrace time.Duration
+	// TermLeaderOnly makes Stop send its SIGTERM to the leader alone
+	// rather than to the whole group, for workers whose leader stops its
+	// children itself and whose children take a second SIGTERM as an
+	// order to die at once (Dramatiq's do, and then hang on their running
+	// threads). The SIGKILL after StopGrace still goes to the group.
+	TermLeaderOnly bool
 	// TailLines is how many of the last log lines are kept in memory for
 	// Tail and error messages. Zero or less means DefaultTailLines.
 	TailLines int
@@ -76,6 +82,8 @@ type Process struct {
 	tail    *logTail
 	ready   chan struct{} // closed once the worker is ready
 	done    chan struct{} // closed once the leader is reaped and its output is in the log
+	// termLeaderOnly is Command.TermLeaderOnly.
+	termLeaderOnly bool
 
 	mu sync.Mutex
 	// leaderExited is set before the leader is reaped; no signal is sent to
@@ -178,6 +186,8 @@ func Start(ctx context.Context, cmd Command) (*Process, error) {
 		tail:    newLogTail(cmd.TailLines),
 		ready:   make(chan struct{}),
 		done:    make(chan struct{}),
+
+		termLeaderOnly: cmd.TermLeaderOnly,
 	}
 	outputDone := make(chan struct{})
 	go func() {
@@ -324,7 +334,8 @@ func (p *Process) Kill(reason string) {
 	_ = syscall.Kill(-p.pid, syscall.SIGKILL)
 }
 
-// Stop ends the worker: SIGTERM to its group, up to Command.StopGrace for
+// Stop ends the worker: SIGTERM to its group (to its leader alone with
+// Command.TermLeaderOnly), up to Command.StopGrace for
 // the leader to exit, then SIGKILL to the group. It returns once the group
 // is gone and the log file is complete and closed. It returns nil when the
 // worker was ended by Stop or Kill, or had exited with status 0; otherwise
@@ -342,7 +353,11 @@ func (p *Process) stop() error {
 	p.stopping = true
 	p.mu.Unlock()
 
-	p.signalGroup(syscall.SIGTERM)
+	if p.termLeaderOnly {
+		p.signalLeader(syscall.SIGTERM)
+	} else {
+		p.signalGroup(syscall.SIGTERM)
+	}
 	grace := time.NewTimer(p.grace)
 	select {
 	case <-p.done:

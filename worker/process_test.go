@@ -477,3 +477,59 @@ func TestOnLineSeesEveryLineInOrder(t *testing.T) {
 		t.Errorf("OnLine saw %q, want %q", lines, want)
 	}
 }
+
+// forwardingWorker is a leader that forwards SIGTERM to the child it
+// forked and exits once the child has, like Dramatiq's main process. The
+// child says who sent the first SIGTERM it got: counting them would race,
+// since a signal that arrives while another is pending is merged into it.
+const forwardingWorker = `import os, signal
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    os.write(w, b"x")
+    info = signal.sigwaitinfo({signal.SIGTERM})
+    sender = "its leader" if info.si_pid == os.getppid() else "elsewhere"
+    print("child got SIGTERM from " + sender, flush=True)
+    os._exit(0)
+def forward(signum, frame):
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass  # the child was quicker, and has been reaped already
+signal.signal(signal.SIGTERM, forward)
+os.read(r, 1)  # the child is ready for its signal
+print("ready", flush=True)
+os.waitpid(pid, 0)
+`
+
+func TestStopTermLeaderOnly(t *testing.T) {
+	for _, tt := range []struct {
+		leaderOnly bool
+		want       string
+	}{
+		{leaderOnly: true, want: "child got SIGTERM from its leader"},
+		// The default signals the whole group, Stop's SIGTERM reaching the
+		// child before its leader's.
+		{leaderOnly: false, want: "child got SIGTERM from elsewhere"},
+	} {
+		t.Run(fmt.Sprintf("TermLeaderOnly=%v", tt.leaderOnly), func(t *testing.T) {
+			p := mustStartWorker(t, Command{
+				Argv:           pythonArgv(forwardingWorker),
+				LogPath:        newLogPath(t),
+				Ready:          regexp.MustCompile(`^ready$`),
+				StopGrace:      time.Minute,
+				TermLeaderOnly: tt.leaderOnly,
+			})
+			if err := p.Stop(); err != nil {
+				t.Errorf("Stop() = %v, want nil", err)
+			}
+			if err := p.Err(); err != nil {
+				t.Errorf("Err() = %v, want nil: the leader exited on its own after SIGTERM", err)
+			}
+			if tail := p.Tail(); !slices.Contains(tail, tt.want) {
+				t.Errorf("the log ends %q, want the line %q", tail, tt.want)
+			}
+		})
+	}
+}

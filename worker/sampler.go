@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/leakspec/leakspec/internal/bytesize"
+	"github.com/leakspec/leakspec/internal/proc"
 	"github.com/leakspec/leakspec/worker/recording"
-	"github.com/prometheus/procfs"
 )
 
 // sampleFailed names the event that records a sample the sampler could not
@@ -46,7 +46,7 @@ func (c SamplerConfig) withDefaults() SamplerConfig {
 		c.Ceiling = 4 * bytesize.GiB
 	}
 	if c.ProcRoot == "" {
-		c.ProcRoot = procfs.DefaultMountPoint
+		c.ProcRoot = proc.DefaultRoot
 	}
 	return c
 }
@@ -54,11 +54,10 @@ func (c SamplerConfig) withDefaults() SamplerConfig {
 // Sampler measures the memory of a worker's process tree at a steady rate
 // until it is stopped. StartSampler starts one.
 type Sampler struct {
-	rec        *Recorder
-	procFS     procfs.FS
-	root, pgid int
-	cfg        SamplerConfig
-	kill       func(reason string)
+	rec  *Recorder
+	tree *Tree
+	cfg  SamplerConfig
+	kill func(reason string)
 
 	halt     chan struct{} // closed by Stop
 	done     chan struct{} // closed when the sampling goroutine returns
@@ -98,24 +97,15 @@ func StartSampler(rec *Recorder, root, pgid int, cfg SamplerConfig, kill func(re
 		return nil, fmt.Errorf("start sampler: a sampling interval cannot be negative, and these are %v and %v", cfg.Interval, cfg.SlowInterval)
 	}
 	cfg = cfg.withDefaults()
-	procFS, err := procfs.NewFS(cfg.ProcRoot)
-	if err != nil {
-		return nil, fmt.Errorf("start sampler: %w", err)
-	}
-	leader, err := procFS.Proc(root)
-	if err != nil {
-		return nil, fmt.Errorf("start sampler: %w", err)
-	}
-	if _, err := leader.Stat(); err != nil {
+	tree := NewTree(cfg.ProcRoot, root, pgid)
+	if _, err := tree.r.Stat(root); err != nil {
 		return nil, fmt.Errorf("start sampler: %w", err)
 	}
 
 	rec.describeSampling(cfg)
 	s := &Sampler{
 		rec:     rec,
-		procFS:  procFS,
-		root:    root,
-		pgid:    pgid,
+		tree:    tree,
 		cfg:     cfg,
 		kill:    kill,
 		halt:    make(chan struct{}),
@@ -182,7 +172,7 @@ func (s *Sampler) sample() error {
 	for !s.slowDue.After(now) {
 		s.slowDue = s.slowDue.Add(s.cfg.SlowInterval)
 	}
-	sample, err := SampleTree(s.procFS, s.root, s.pgid, detailed)
+	sample, err := s.tree.Sample(detailed)
 	if err != nil {
 		return err
 	}
@@ -207,52 +197,25 @@ func (s *Sampler) sample() error {
 }
 
 // SampleTree measures, once, the memory of the process tree of root in
-// process group pgid as procFS shows it, and returns it with At left zero.
+// process group pgid as the /proc mounted at procRoot ("" is /proc) shows
+// it, and returns it with At left zero. A sampler uses a Tree instead,
+// which remembers the tree from one sample to the next.
 //
 // The tree is root, every process in group pgid, and every descendant of
 // those: a worker's children are found by their parent links, and an orphan
 // that the kernel reparented to init keeps its group. RSS, the resident set
-// summed over the tree, comes from each process's status file, which is
+// summed over the tree, comes from each process's statm file, which is
 // cheap to read. When detailed is true, PSS and USS come from smaps_rollup
 // too: PSS splits each shared page among the processes that map it, so it
 // is the honest total for a forked pool whose summed RSS counts shared pages
-// many times; USS (private clean plus private dirty pages) is what the tree
-// would free if it exited. Reading smaps_rollup walks the page tables of the
-// target and stalls it meanwhile, which is why it is left to the slow rate.
+// many times; USS (private clean, private dirty and private huge pages) is
+// what the tree would free if it exited. Reading smaps_rollup walks the page
+// tables of the target and stalls it meanwhile, which is why it is left to
+// the slow rate.
 //
 // A process that exits while it is read is left out, and a zombie counts as
 // a process with no memory. An empty tree is not an error: the sample says
 // zero processes.
-func SampleTree(procFS procfs.FS, root, pgid int, detailed bool) (recording.Sample, error) {
-	tree, err := findTree(procFS, root, pgid)
-	if err != nil {
-		return recording.Sample{}, fmt.Errorf("sample tree: %w", err)
-	}
-	sample := recording.Sample{Detailed: detailed}
-	for _, p := range tree {
-		status, err := p.NewStatus()
-		if vanished(err) {
-			continue
-		}
-		if err != nil {
-			return recording.Sample{}, fmt.Errorf("sample tree: read status of process %d: %w", p.PID, err)
-		}
-		sample.Processes++
-		sample.RSS += status.VmRSS
-		if !detailed {
-			continue
-		}
-		rollup, err := p.ProcSMapsRollup()
-		if vanished(err) {
-			continue
-		}
-		if err != nil {
-			return recording.Sample{}, fmt.Errorf("sample tree: read smaps_rollup of process %d: %w", p.PID, err)
-		}
-		sample.PSS += rollup.Pss
-		// procfs does not expose Private_Hugetlb; hugetlbfs pages are not
-		// something a queue worker maps by accident.
-		sample.USS += rollup.PrivateClean + rollup.PrivateDirty
-	}
-	return sample, nil
+func SampleTree(procRoot string, root, pgid int, detailed bool) (recording.Sample, error) {
+	return NewTree(procRoot, root, pgid).Sample(detailed)
 }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/leakspec/leakspec/internal/bytesize"
 	"github.com/leakspec/leakspec/worker/recording"
-	"github.com/prometheus/procfs"
 )
 
 // The tree of pid 200 in testdata/proc (see testdata/README.md), in kB as the
@@ -29,14 +28,8 @@ const (
 	fixtureUSS       = ((1204 + 30148) + (12 + 5220) + (96 + 2088) + (340 + 13912)) * bytesize.KiB
 )
 
-func fixtureFS(tb testing.TB) procfs.FS {
-	tb.Helper()
-	procFS, err := procfs.NewFS("testdata/proc")
-	if err != nil {
-		tb.Fatalf("open the fixture /proc: %v", err)
-	}
-	return procFS
-}
+// fixtureProc is the fixture /proc, which testdata/README.md describes.
+const fixtureProc = "testdata/proc"
 
 func TestSampleTreeSumsTheFixture(t *testing.T) {
 	tests := []struct {
@@ -57,7 +50,7 @@ func TestSampleTreeSumsTheFixture(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("detailed=%t", tt.detailed), func(t *testing.T) {
-			got, err := SampleTree(fixtureFS(t), fixtureRoot, fixtureRoot, tt.detailed)
+			got, err := SampleTree(fixtureProc, fixtureRoot, fixtureRoot, tt.detailed)
 			if err != nil {
 				t.Fatalf("SampleTree: %v", err)
 			}
@@ -71,16 +64,12 @@ func TestSampleTreeSumsTheFixture(t *testing.T) {
 func TestSampleTreeCountsARealChildAndItsChild(t *testing.T) {
 	const ballast = 64 * bytesize.MiB
 	tree := startRealTree(t, 1, ballast)
-	procFS, err := procfs.NewDefaultFS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	before, err := SampleTree(procFS, tree.pid(), tree.pid(), true)
+	before, err := SampleTree("", tree.pid(), tree.pid(), true)
 	if err != nil {
 		t.Fatalf("SampleTree before the tree grew: %v", err)
 	}
 	tree.grow(t)
-	after, err := SampleTree(procFS, tree.pid(), tree.pid(), true)
+	after, err := SampleTree("", tree.pid(), tree.pid(), true)
 	if err != nil {
 		t.Fatalf("SampleTree after the tree grew: %v", err)
 	}

@@ -1,13 +1,10 @@
 package worker
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"slices"
-	"syscall"
 
-	"github.com/prometheus/procfs"
+	"github.com/leakspec/leakspec/internal/proc"
 )
 
 // procLink is what finding a process tree needs to know about one process,
@@ -71,40 +68,41 @@ func treePIDs(links []procLink, root, pgid int) []int {
 	return tree
 }
 
-// findTree lists every process of procFS and returns those in the process
-// tree of root in group pgid, as treePIDs defines it. Processes that exit
-// while they are listed are left out.
-func findTree(procFS procfs.FS, root, pgid int) ([]procfs.Proc, error) {
-	all, err := procFS.AllProcs()
+// scanTree lists every process of the /proc that r reads and returns, in
+// ascending order, the pids of the process tree of root in group pgid, as
+// treePIDs defines it, and the entry points of that tree: root, and the
+// members whose parent is not in the tree (group members that were
+// orphaned). Processes that exit while they are listed are left out.
+//
+// Its cost grows with the number of processes on the machine, a stat file
+// read for each, which is why a Tree scans only now and then and follows
+// children links in between.
+func scanTree(r *proc.Reader, root, pgid int) (tree, entries []int, err error) {
+	all, err := r.PIDs(nil)
 	if err != nil {
-		return nil, fmt.Errorf("list processes: %w", err)
+		return nil, nil, fmt.Errorf("list processes: %w", err)
 	}
 	links := make([]procLink, 0, len(all))
-	byPID := make(map[int]procfs.Proc, len(all))
-	for _, p := range all {
-		stat, err := p.Stat()
-		if vanished(err) {
+	parent := make(map[int]int, len(all))
+	for _, pid := range all {
+		stat, err := r.Stat(pid)
+		if proc.Vanished(err) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read process %d: %w", p.PID, err)
+			return nil, nil, fmt.Errorf("read process %d: %w", pid, err)
 		}
-		links = append(links, procLink{pid: p.PID, ppid: stat.PPID, pgrp: stat.PGRP})
-		byPID[p.PID] = p
+		links = append(links, procLink{pid: pid, ppid: stat.PPID, pgrp: stat.PGRP})
+		parent[pid] = stat.PPID
 	}
-	pids := treePIDs(links, root, pgid)
-	tree := make([]procfs.Proc, len(pids))
-	for i, pid := range pids {
-		tree[i] = byPID[pid]
+	tree = treePIDs(links, root, pgid)
+	for _, pid := range tree {
+		if pid == root {
+			continue
+		}
+		if _, in := slices.BinarySearch(tree, parent[pid]); !in || parent[pid] == pid {
+			entries = append(entries, pid)
+		}
 	}
-	return tree, nil
-}
-
-// vanished reports whether err says that a process exited while it was being
-// read. Its /proc directory is gone (ENOENT), or still open but no longer
-// backed by a process (ESRCH), which is also what the kernel answers for the
-// memory map of a zombie. Children come and go all the time (RQ forks a
-// work horse per job), so this is not an error.
-func vanished(err error) bool {
-	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ESRCH)
+	return tree, entries, nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/leakspec/leakspec/internal/bytesize"
+	"github.com/leakspec/leakspec/internal/proc"
 )
 
 func TestTreePIDs(t *testing.T) {
@@ -146,25 +147,24 @@ func TestTreePIDs(t *testing.T) {
 	}
 }
 
-func TestFindTreeReadsTheFixture(t *testing.T) {
+func TestScanTreeReadsTheFixture(t *testing.T) {
 	// testdata/README.md describes who is who.
-	procFS := fixtureFS(t)
-	tree, err := findTree(procFS, 200, 200)
+	tree, entries, err := scanTree(proc.NewReader(fixtureProc), 200, 200)
 	if err != nil {
-		t.Fatalf("findTree: %v", err)
+		t.Fatalf("scanTree: %v", err)
 	}
-	var got []int
-	for _, p := range tree {
-		got = append(got, p.PID)
+	if want := []int{200, 201, 202, 210, 211, 220}; !slices.Equal(tree, want) {
+		t.Errorf("scanTree(testdata/proc, 200, 200) found the tree %v, want %v", tree, want)
 	}
-	want := []int{200, 201, 202, 210, 211, 220}
-	if !slices.Equal(got, want) {
-		t.Errorf("findTree(testdata/proc, 200, 200) = %v, want %v", got, want)
+	// 210 is in by its group alone: no children link leads to it.
+	if want := []int{210}; !slices.Equal(entries, want) {
+		t.Errorf("scanTree(testdata/proc, 200, 200) found the entry points %v, want %v", entries, want)
 	}
 }
 
-// realTree is a real process tree started from testdata/tree.py in a process
-// group of its own, which the test that started it ends.
+// realTree is a real process tree started from a script of testdata
+// (tree.py, orphan.py) in a process group of its own, which the test that
+// started it ends.
 type realTree struct {
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
@@ -178,8 +178,18 @@ type realTree struct {
 // told to grow. The tree is ended when the test ends.
 func startRealTree(tb testing.TB, children int, ballast uint64) *realTree {
 	tb.Helper()
+	tree := startPython(tb, "testdata/tree.py", strconv.Itoa(children), strconv.FormatUint(ballast/bytesize.MiB, 10))
+	tree.expect(tb, "waiting")
+	return tree
+}
+
+// startPython runs a script of testdata with Debian's Python, in a process
+// group of its own, and returns at once. The script is ended when the test
+// ends.
+func startPython(tb testing.TB, script string, args ...string) *realTree {
+	tb.Helper()
 	const python = "/usr/bin/python3"
-	cmd := exec.Command(python, "testdata/tree.py", strconv.Itoa(children), strconv.FormatUint(ballast/bytesize.MiB, 10))
+	cmd := exec.Command(python, append([]string{script}, args...)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
@@ -197,7 +207,7 @@ func startRealTree(tb testing.TB, children int, ballast uint64) *realTree {
 	w.Close()
 	if err != nil {
 		stdout.Close()
-		tb.Fatalf("start the test tree: %v", err)
+		tb.Fatalf("start %s: %v", script, err)
 	}
 	tree := &realTree{cmd: cmd, stdin: stdin, stdout: stdout, lines: bufio.NewReader(stdout), exited: make(chan struct{})}
 	go func() {
@@ -205,7 +215,6 @@ func startRealTree(tb testing.TB, children int, ballast uint64) *realTree {
 		close(tree.exited)
 	}()
 	tb.Cleanup(tree.end)
-	tree.expect(tb, "waiting")
 	return tree
 }
 
@@ -215,9 +224,7 @@ func (t *realTree) pid() int { return t.cmd.Process.Pid }
 // release tells the tree to grow, without waiting for it.
 func (t *realTree) release(tb testing.TB) {
 	tb.Helper()
-	if _, err := io.WriteString(t.stdin, "grow\n"); err != nil {
-		tb.Fatalf("tell the test tree to grow: %v", err)
-	}
+	t.say(tb, "grow")
 }
 
 // grow tells the tree to grow and returns once its memory is written and its
@@ -230,9 +237,26 @@ func (t *realTree) grow(tb testing.TB) {
 
 func (t *realTree) expect(tb testing.TB, want string) {
 	tb.Helper()
+	if line := t.line(tb); line != want {
+		tb.Fatalf("the test tree said %q, want %q", line, want)
+	}
+}
+
+// line returns the next line the tree prints, without its newline.
+func (t *realTree) line(tb testing.TB) string {
+	tb.Helper()
 	line, err := t.lines.ReadString('\n')
-	if err != nil || strings.TrimSpace(line) != want {
-		tb.Fatalf("the test tree said %q (%v), want %q", line, err, want)
+	if err != nil {
+		tb.Fatalf("read what the test tree says: %v (so far %q)", err, line)
+	}
+	return strings.TrimSpace(line)
+}
+
+// say writes a line to the tree's stdin.
+func (t *realTree) say(tb testing.TB, line string) {
+	tb.Helper()
+	if _, err := io.WriteString(t.stdin, line+"\n"); err != nil {
+		tb.Fatalf("tell the test tree %q: %v", line, err)
 	}
 }
 

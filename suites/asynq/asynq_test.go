@@ -19,7 +19,7 @@ var _ = Describe("an asynq worker", Label("go", "asynq"), func() {
 			})
 			Expect(progress.Failed).To(Equal(18), "every attempt fails: %s", progress)
 
-			heap := recording.HeapLive(rec)
+			heap := rec.Series(recording.HeapLive)
 			Expect(heap).To(run.Explain(PlateauWithin(env.Config.Budget("asynq-failed-errors", 64*MB))))
 			Expect(rec).To(StayBelow(1 * GB))
 		})
@@ -31,7 +31,7 @@ var _ = Describe("an asynq worker", Label("go", "asynq"), func() {
 			})
 			Expect(progress.Failed).To(Equal(18), "every attempt fails: %s", progress)
 
-			heap := recording.HeapLive(rec)
+			heap := rec.Series(recording.HeapLive)
 			plateau := run.Explain(PlateauWithin(32 * MB))
 			Expect(heap).NotTo(plateau)
 			message := plateau.FailureMessage(heap)
@@ -54,7 +54,7 @@ var _ = Describe("an asynq worker", Label("go", "asynq"), func() {
 		It("plateaus holding its data through the sleep", func(ctx SpecContext) {
 			rec, run, _ := drive(ctx, "hold", hold)
 
-			heap := recording.HeapLive(rec)
+			heap := rec.Series(recording.HeapLive)
 			Expect(heap).To(run.Explain(PlateauWithin(env.Config.Budget("asynq-hold", 64*MB))))
 			Expect(heap.Peak()).To(BeNumerically(">", bound),
 				"the live heap never held the data of the sleeping tasks, so the scenario did not run as designed")
@@ -63,7 +63,7 @@ var _ = Describe("an asynq worker", Label("go", "asynq"), func() {
 		It("plateaus lower dropping its data first", func(ctx SpecContext) {
 			rec, run, _ := drive(ctx, "drop", hold)
 
-			heap := recording.HeapLive(rec)
+			heap := rec.Series(recording.HeapLive)
 			Expect(heap).To(run.Explain(PlateauWithin(env.Config.Budget("asynq-drop", 64*MB))))
 			Expect(heap).To(run.Explain(StayBelow(bound)))
 		})
@@ -72,7 +72,7 @@ var _ = Describe("an asynq worker", Label("go", "asynq"), func() {
 	It("is caught, and named, keeping data in a package slice (positive control)", func(ctx SpecContext) {
 		rec, run, _ := drive(ctx, "keep", scenario{args: []string{"-size", "8MiB"}, tasks: 60, gap: 100 * time.Millisecond})
 
-		heap := recording.HeapLive(rec)
+		heap := rec.Series(recording.HeapLive)
 		plateau := run.Explain(PlateauWithin(32 * MB))
 		ok, err := plateau.Match(heap)
 		Expect(err).NotTo(HaveOccurred())
@@ -85,7 +85,7 @@ var _ = Describe("an asynq worker", Label("go", "asynq"), func() {
 	It("plateaus dropping its data (negative control)", func(ctx SpecContext) {
 		rec, run, _ := drive(ctx, "discard", scenario{args: []string{"-size", "8MiB"}, tasks: 60, gap: 100 * time.Millisecond})
 
-		Expect(recording.HeapLive(rec)).To(run.Explain(PlateauWithin(env.Config.Budget("asynq-negative-control", 32*MB))))
+		Expect(rec.Series(recording.HeapLive)).To(run.Explain(PlateauWithin(env.Config.Budget("asynq-negative-control", 32*MB))))
 		Expect(rec).To(StayBelow(256 * MB))
 	})
 })

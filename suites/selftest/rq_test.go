@@ -12,10 +12,10 @@ import (
 )
 
 // drive runs the selftest job fn (fixtures/rq/selftest_jobs.py) on an RQ
-// SimpleWorker, one 16 MiB job every 250 ms for 10 s, and returns the
+// SimpleWorker, one 16 MiB job every 125 ms for 5 s, and returns the
 // recording of the worker's memory.
 func drive(ctx SpecContext, fn string) recording.Recording {
-	const jobs, every, mib = 40, 250 * time.Millisecond, 16
+	const jobs, every, mib = 40, 125 * time.Millisecond, 16
 
 	proc := env.StartRQ(ctx, rq.WorkerOptions{Queues: []string{"selftest"}, Imports: []string{"selftest_jobs"}})
 	queue := env.RQQueue("selftest")

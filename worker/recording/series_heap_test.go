@@ -21,10 +21,10 @@ func TestHeapLiveJudgesTheRuntimeSeries(t *testing.T) {
 	before := rec
 	before.Samples = append([]Sample(nil), rec.Samples...)
 
-	got := HeapLive(rec)
+	got := rec.Series(HeapLive)
 
 	want := Recording{
-		Name:     "a spec",
+		Name:     "a spec [live heap]",
 		Duration: 3 * time.Second,
 		Samples: []Sample{
 			{At: 0, RSS: 100, Processes: 1, HeapLive: 100, GCCycles: 1, GoRuntime: true},
@@ -34,13 +34,13 @@ func TestHeapLiveJudgesTheRuntimeSeries(t *testing.T) {
 		Aborted: "killed",
 	}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("HeapLive =\n%+v\nwant\n%+v", got, want)
+		t.Errorf("Series(HeapLive) =\n%+v\nwant\n%+v", got, want)
 	}
 	if got.Peak() != 300 {
 		t.Errorf("the peak of the heap series is %d, want 300", got.Peak())
 	}
 	if !reflect.DeepEqual(rec, before) {
-		t.Errorf("HeapLive changed its argument: %+v", rec)
+		t.Errorf("Series(HeapLive) changed its argument: %+v", rec)
 	}
 	got.Events[0].Name = "changed"
 	if rec.Events[0].Name != "enqueued" {
@@ -49,8 +49,8 @@ func TestHeapLiveJudgesTheRuntimeSeries(t *testing.T) {
 }
 
 func TestHeapLiveOfARecordingWithoutRuntimeFiguresIsEmpty(t *testing.T) {
-	got := HeapLive(Recording{Samples: []Sample{{RSS: 5}, {RSS: 6}}})
+	got := Recording{Samples: []Sample{{RSS: 5}, {RSS: 6}}}.Series(HeapLive)
 	if len(got.Samples) != 0 {
-		t.Errorf("HeapLive kept %d samples that carry no live heap: %+v", len(got.Samples), got.Samples)
+		t.Errorf("Series(HeapLive) kept %d samples that carry no live heap: %+v", len(got.Samples), got.Samples)
 	}
 }

@@ -1,0 +1,63 @@
+package celery_test
+
+import (
+	"fmt"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	. "github.com/leakspec/leakspec/matchers"
+	"github.com/leakspec/leakspec/worker/celery"
+	"github.com/leakspec/leakspec/worker/recording"
+)
+
+// sleepers are how many tasks of 0.5 s each child runs: about six seconds
+// of work.
+const sleepers = 12
+
+// sleep runs sleepers tasks per child of the given scenario task, each with
+// 128 MiB and a sleep of 0.5 s, and waits for them to return.
+func sleep(ctx SpecContext, p pool, task string) (*scenario, recording.Recording) {
+	s := start(ctx, p, "scenarios")
+	tasks := make([]celery.Task, sleepers*p.children)
+	for i := range tasks {
+		tasks[i] = celery.Task{Name: task, Args: []any{128, 0.5}}
+	}
+	s.enqueue(ctx, tasks...)
+	counts, err := s.waitDone(ctx, len(tasks))
+	Expect(err).NotTo(HaveOccurred())
+	rec := s.finish()
+	Expect(counts.Succeeded).To(Equal(len(tasks)), "every task returns: %s", counts)
+	return s, rec
+}
+
+var _ = Describe("a task sleeping", Label("celery"), func() {
+	for _, p := range pools {
+		It(fmt.Sprintf("%s while it holds 128 MiB plateaus, and comes down after", p.on), SpecTimeout(specTimeout), func(ctx SpecContext) {
+			s, rec := sleep(ctx, p, "scenarios.hold_through_sleep")
+
+			judged := s.judged(rec)
+			f := figuresOf(rec, p.judged)
+			held := float64(p.children) * float64(data)
+			Expect(f.Running-f.Baseline).To(BeNumerically(">", 0.75*held),
+				"while the tasks sleep, each child holds its 128 MiB")
+			env.Judge(judged, plateauWithin(budget))
+			env.Judge(judged, StayBelow(uint64(f.Baseline)+uint64(p.children)*data+budget))
+			env.Judge(judged, ReturnToBaseline(16*MB))
+		})
+
+		It(fmt.Sprintf("%s after it dropped its 128 MiB is back at its baseline", p.on), SpecTimeout(specTimeout), func(ctx SpecContext) {
+			s, rec := sleep(ctx, p, "scenarios.drop_then_sleep")
+
+			// The 128 MiB live for milliseconds at the start of each task,
+			// which a sample may or may not catch, so the peaks are not
+			// judged; the sleeps, most of the run, are.
+			judged := s.judged(rec)
+			f := figuresOf(rec, p.judged)
+			Expect(f.Running-f.Baseline).To(BeNumerically("<", 16*MB),
+				"while the tasks sleep, their memory is back at its baseline")
+			env.Judge(judged, StayBelow(uint64(f.Baseline)+uint64(p.children)*data+budget))
+			env.Judge(judged, ReturnToBaseline(16*MB))
+		})
+	}
+})

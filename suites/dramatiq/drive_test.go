@@ -1,0 +1,192 @@
+package dramatiq_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/types"
+
+	"github.com/leakspec/leakspec/fixtures"
+	"github.com/leakspec/leakspec/internal/bytesize"
+	. "github.com/leakspec/leakspec/matchers"
+	"github.com/leakspec/leakspec/worker/dramatiq"
+	"github.com/leakspec/leakspec/worker/recording"
+)
+
+// The origin's figures: each actor allocates 128 MiB, and a failing
+// message is retried up to a million times, at most 100 ms apart.
+const (
+	dataMiB    = 128
+	data       = dataMiB * MiB
+	maxRetries = 1_000_000
+	minBackoff = 10 * time.Millisecond
+	maxBackoff = 100 * time.Millisecond
+)
+
+// hold is how long a failing actor works on its data before it raises.
+// A retry that held its 128 MiB for less than the sampling interval would
+// show in some windows and not in others, and the peaks of a worker
+// without the leak would look ragged; 250 ms spans a few samples.
+const hold = 250 * time.Millisecond
+
+// How long the worker rests before its first message: five samples at the
+// default interval, the baseline every bound is measured from.
+const restTime = 500 * time.Millisecond
+
+// poll is how often a spec looks at the recording and at Redis.
+const poll = 50 * time.Millisecond
+
+// startWorker starts a worker of an app of fixtures/dramatiq with 1 process
+// and 1 thread, like the origin's, records it, lets it rest and returns the
+// worker, its run, and its baseline: the highest tree RSS sampled at rest.
+func startWorker(ctx SpecContext, module string) (*fixtures.DramatiqWorker, *fixtures.Run, uint64) {
+	w := env.StartDramatiq(ctx, dramatiq.WorkerOptions{Module: module, Processes: 1, Threads: 1})
+	run := env.RecordDramatiq(w)
+	time.Sleep(restTime)
+	rest := run.Recorder.Snapshot()
+	Expect(rest.Samples).NotTo(BeEmpty(), "the sampler took no sample of the worker at rest")
+	return w, run, rest.Peak()
+}
+
+// whileAlive returns a context that ends when ctx does or when the worker
+// ends, whichever is first, so that no wait outlives a dead worker.
+func whileAlive(ctx context.Context, w *fixtures.DramatiqWorker) context.Context {
+	alive, cancel := context.WithCancelCause(ctx)
+	go func() {
+		select {
+		case <-w.Done():
+			cancel(fmt.Errorf("the worker ended: %v", w.Err()))
+		case <-alive.Done():
+		}
+	}()
+	DeferCleanup(func() { cancel(nil) })
+	return alive
+}
+
+// retryLoop says how long to drive a message that fails forever.
+type retryLoop struct {
+	// retries ends the run once the worker has logged that many retries.
+	retries int
+	// stopAbove ends the run as soon as the tree's RSS reaches it, once
+	// judged has passed: the verdict is then reached, and driving on
+	// would only bring the worker closer to the ceiling.
+	stopAbove uint64
+	judged    time.Duration
+	// longest ends the run whatever happened.
+	longest time.Duration
+}
+
+// failForever enqueues one message of actor, which allocates dataMiB,
+// holds it for hold and raises an exception holding it, with the origin's
+// retry options, and drives it as loop says. It returns the recording and the message's last
+// status in Redis.
+func failForever(ctx SpecContext, w *fixtures.DramatiqWorker, run *fixtures.Run, actor string, loop retryLoop) (recording.Recording, dramatiq.MessageStatus) {
+	queue := env.DramatiqQueue("")
+	id, err := queue.Enqueue(ctx, dramatiq.Message{
+		Actor: actor,
+		Args:  []any{dataMiB, hold.Seconds()},
+		Options: dramatiq.Options{
+			MaxRetries: new(maxRetries),
+			MinBackoff: minBackoff,
+			MaxBackoff: maxBackoff,
+		},
+	})
+	Expect(err).NotTo(HaveOccurred())
+	run.Recorder.Event("enqueued", id)
+
+	deadline := time.After(loop.longest)
+	ticker := time.NewTicker(poll)
+	defer ticker.Stop()
+drive:
+	for {
+		select {
+		case <-w.Done():
+			break drive // killed at the ceiling, or crashed: the recording says which
+		case <-deadline:
+			run.Recorder.Event("stop", "the longest run allowed is over")
+			break drive
+		case <-ctx.Done():
+			break drive
+		case <-ticker.C:
+		}
+		snap := run.Recorder.Snapshot()
+		if snap.Count(dramatiq.EventRetry) >= loop.retries {
+			run.Recorder.Event("stop", fmt.Sprintf("%d retries done", loop.retries))
+			break drive
+		}
+		if snap.Duration >= loop.judged && snap.Peak() >= loop.stopAbove {
+			run.Recorder.Event("stop", "memory reached "+bytesize.Format(loop.stopAbove))
+			break drive
+		}
+	}
+	rec := run.Finish()
+	status, err := queue.Status(ctx, id)
+	Expect(err).NotTo(HaveOccurred())
+	return rec, status
+}
+
+// follow polls the message's status until it is done and notes "running"
+// and "done" events in the recording; it returns when each was first seen.
+func follow(ctx SpecContext, w *fixtures.DramatiqWorker, run *fixtures.Run, queue *dramatiq.Queue, id string, within time.Duration) (running, done time.Duration) {
+	deadline := time.After(within)
+	ticker := time.NewTicker(poll)
+	defer ticker.Stop()
+	running = -1
+	for {
+		s, err := queue.Status(ctx, id)
+		Expect(err).NotTo(HaveOccurred())
+		now := run.Recorder.Snapshot().Duration
+		if running < 0 && (s.State == dramatiq.StateRunning || s.State == dramatiq.StateDone) {
+			running = now
+			run.Recorder.Event("running", id)
+		}
+		if s.State == dramatiq.StateDone {
+			run.Recorder.Event("done", id)
+			return running, now
+		}
+		Expect(s.State).NotTo(Equal(dramatiq.StateDead), "the message was dead-lettered: %s", s.Traceback)
+		select {
+		case <-w.Done():
+			Fail(fmt.Sprintf("the worker ended while message %s was %s: %v", id, s.State, w.Err()))
+		case <-deadline:
+			Fail(fmt.Sprintf("message %s was still %s after %v", id, s.State, within))
+		case <-ticker.C:
+		}
+	}
+}
+
+// during returns the part of rec between from and to.
+func during(rec recording.Recording, from, to time.Duration) recording.Recording {
+	part := rec
+	part.Samples = nil
+	for _, s := range rec.Samples {
+		if s.At >= from && s.At <= to {
+			part.Samples = append(part.Samples, s)
+		}
+	}
+	Expect(part.Samples).NotTo(BeEmpty(), "no sample between %v and %v", from, to)
+	return part
+}
+
+// lowest returns the lowest tree RSS of rec.
+func lowest(rec recording.Recording) uint64 {
+	low := rec.Samples[0].RSS
+	for _, s := range rec.Samples {
+		low = min(low, s.RSS)
+	}
+	return low
+}
+
+// figures adds report entries with the run's numbers, which the README's
+// reproduction quotes: the retries and the duration, and what the plateau
+// matcher measured, whichever its verdict.
+func figures(rec recording.Recording, baseline uint64, plateau types.GomegaMatcher) {
+	AddReportEntry("figures", fmt.Sprintf("baseline %s, peak %s, %d retries, recorded %.1f s",
+		bytesize.Format(baseline), bytesize.Format(rec.Peak()), rec.Count(dramatiq.EventRetry), rec.Duration.Seconds()))
+	if plateau != nil {
+		AddReportEntry("plateau", plateau.NegatedFailureMessage(rec))
+	}
+}

@@ -1,0 +1,160 @@
+package dramatiq_test
+
+import (
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	. "github.com/leakspec/leakspec/matchers"
+	"github.com/leakspec/leakspec/worker/dramatiq"
+	"github.com/leakspec/leakspec/worker/recording"
+)
+
+// A retry loop is driven for up to 20 retries and 12 s; a worker without
+// the leak runs about 18 retries in that time here (each attempt holds its
+// data for 250 ms, and the delay queue's consumer polls less often the
+// longer it finds nothing). A worker with the leak is stopped as soon as it
+// has grown four times what the spec allows, the verdict being reached,
+// once the run is long enough to judge.
+func retryLoopOf(stopAbove uint64) retryLoop {
+	return retryLoop{retries: 20, stopAbove: stopAbove, judged: 4 * time.Second, longest: 12 * time.Second}
+}
+
+// minRetries is how many retries a run needs to say anything: fewer, and
+// the message did not really loop.
+const minRetries = 6
+
+var _ = Describe("Dramatiq retrying an actor whose exception holds 128 MiB", Label("dramatiq"), func() {
+	// The budget is what the worker may hold beyond its baseline and one
+	// message's data. Without the leak, the tree peaks about 135 MB above
+	// its baseline, the 128 MiB and the traceback, for a moment per retry;
+	// with it, every retry adds 128 MiB until the cyclic garbage collector
+	// happens to run.
+	judge := func(ctx SpecContext, actor, budgetName string) {
+		budget := env.Config.Budget(budgetName, 64*MB)
+		w, run, baseline := startWorker(ctx, "origin_actors")
+		bound := baseline + data + budget
+		rec, status := failForever(ctx, w, run, actor, retryLoopOf(baseline+4*(data+budget)))
+
+		// The recording starts with the worker at rest, before its first
+		// message, so nothing is left out as warm-up: the peaks are
+		// measured from the worker at rest and its first retry.
+		plateau := PlateauWithin(data+budget, WarmUp(0))
+		figures(rec, baseline, plateau)
+		Expect(rec).To(plateau)
+		Expect(rec).To(StayBelow(bound))
+		Expect(rec.Count(dramatiq.EventRetry)).To(BeNumerically(">=", minRetries),
+			"the message was retried only %d times in %.1f s", rec.Count(dramatiq.EventRetry), rec.Duration.Seconds())
+		Expect(status.Retries).To(BeNumerically(">=", minRetries), "the message is %s after %d retries", status.State, status.Retries)
+		Expect(status.Traceback).To(ContainSubstring("HeldData"))
+	}
+
+	It("plateaus when the actor is async (the origin's leak)", func(ctx SpecContext) {
+		judge(ctx, "raise_holding_async", "dramatiq-async-retry")
+	}, SpecTimeout(time.Minute))
+
+	It("plateaus when the actor is sync", func(ctx SpecContext) {
+		judge(ctx, "raise_holding_sync", "dramatiq-sync-retry")
+	}, SpecTimeout(time.Minute))
+})
+
+var _ = Describe("Dramatiq running an async actor that sleeps after allocating 128 MiB", Label("dramatiq"), func() {
+	// The origin slept 30 s; 5 s shows the same.
+	const sleep = 5 * time.Second
+
+	sleeper := func(ctx SpecContext, actor string) recordingAndPhases {
+		w, run, baseline := startWorker(ctx, "origin_actors")
+		queue := env.DramatiqQueue("")
+		id, err := queue.Enqueue(ctx, dramatiq.Message{Actor: actor, Args: []any{dataMiB, sleep.Seconds()}})
+		Expect(err).NotTo(HaveOccurred())
+		run.Recorder.Event("enqueued", id)
+		running, done := follow(ctx, w, run, queue, id, sleep+10*time.Second)
+		Expect(done-running).To(BeNumerically(">=", sleep-time.Second), "the actor returned before its sleep was over")
+		// Rest again, to see the memory the worker keeps after the actor.
+		time.Sleep(time.Second)
+		r := run.Finish()
+		figures(r, baseline, nil)
+		// The allocation takes well under a second and the message is seen
+		// done within a poll of its end; between the two, the actor sleeps.
+		return recordingAndPhases{rec: r, baseline: baseline, sleeping: [2]time.Duration{running + time.Second, done - 500*time.Millisecond}, after: done + 500*time.Millisecond}
+	}
+
+	It("stays within its data and the baseline while it holds the data", func(ctx SpecContext) {
+		budget := env.Config.Budget("dramatiq-sleep-holding", 48*MB)
+		r := sleeper(ctx, "sleep_holding")
+
+		Expect(r.rec).To(StayBelow(r.baseline + data + budget))
+		held := during(r.rec, r.sleeping[0], r.sleeping[1])
+		Expect(lowest(held)).To(BeNumerically(">=", r.baseline+data*9/10),
+			"the actor did not hold its data through the sleep")
+		Expect(during(r.rec, r.after, r.rec.Duration)).To(StayBelow(r.baseline+budget), "the data outlived the actor")
+	}, SpecTimeout(time.Minute))
+
+	It("returns to the baseline when the actor drops its data before sleeping", func(ctx SpecContext) {
+		budget := env.Config.Budget("dramatiq-sleep-dropped", 48*MB)
+		r := sleeper(ctx, "sleep_dropped")
+
+		Expect(during(r.rec, r.sleeping[0], r.rec.Duration)).To(StayBelow(r.baseline + budget))
+	}, SpecTimeout(time.Minute))
+})
+
+var _ = Describe("Dramatiq running an actor that succeeds with large arguments", Label("dramatiq"), func() {
+	// The feed keeps a few messages queued, so that the worker is never
+	// idle, for this long; the run then takes as many messages as the
+	// machine processes.
+	const feedFor, backlog = 8 * time.Second, 6
+
+	DescribeTable("plateaus over many messages",
+		func(ctx SpecContext, size int, atLeast int) {
+			// The peaks of a window depend on how many messages were in
+			// flight when it was sampled: up to two prefetched, each held
+			// as the bytes read from Redis and as the decoded string.
+			budget := env.Config.Budget("dramatiq-large-arguments", 24*MB) + 4*uint64(size)
+			w, run, baseline := startWorker(ctx, "payload_actors")
+			queue := env.DramatiqQueue("")
+			payload := strings.Repeat("x", size)
+
+			sent := 0
+			feeding := time.After(feedFor)
+		feed:
+			for {
+				p, err := queue.Progress(ctx)
+				Expect(err).NotTo(HaveOccurred())
+				for range backlog - int(p.Queued+p.Running) {
+					_, err := queue.Enqueue(ctx, dramatiq.Message{Actor: "digest", Args: []any{payload}})
+					Expect(err).NotTo(HaveOccurred())
+					sent++
+				}
+				select {
+				case <-feeding:
+					break feed
+				case <-w.Done():
+					break feed
+				case <-time.After(poll):
+				}
+			}
+			p, err := queue.WaitFinished(whileAlive(ctx, w), sent, poll)
+			Expect(err).NotTo(HaveOccurred())
+			rec := run.Finish()
+			AddReportEntry("messages", p.String())
+
+			plateau := PlateauWithin(budget)
+			figures(rec, baseline, plateau)
+			Expect(rec).To(plateau)
+			Expect(p.Dead).To(BeZero(), "no message may fail: %s", p)
+			Expect(p.Done).To(BeNumerically(">=", atLeast), "too few messages to judge: %s", p)
+		},
+		Entry("of 1 MiB", 1*int(MiB), 100, SpecTimeout(time.Minute)),
+		Entry("of 8 MiB", 8*int(MiB), 30, SpecTimeout(time.Minute)),
+	)
+})
+
+// recordingAndPhases is a sleeper's recording and when its phases were.
+type recordingAndPhases struct {
+	rec      recording.Recording
+	baseline uint64
+	sleeping [2]time.Duration
+	after    time.Duration
+}

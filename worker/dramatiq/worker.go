@@ -1,0 +1,195 @@
+package dramatiq
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/leakspec/leakspec/worker"
+)
+
+// DefaultPython is the interpreter StartWorker runs when none is given.
+// Debian packages no Dramatiq: this Python needs it on its PYTHONPATH, for
+// instance a checkout of Dramatiq's source, and Debian's python3-redis.
+const DefaultPython = "/usr/bin/python3"
+
+// The names of the events StartWorker turns the worker's log lines into.
+const (
+	// EventRetry: the Retries middleware re-enqueued a failed message.
+	// The detail names the message and the backoff.
+	EventRetry = "retry"
+	// EventDead: a message failed its last allowed attempt and was
+	// dead-lettered.
+	EventDead = "dead"
+)
+
+// The log lines of Dramatiq 2 that StartWorker reads.
+var (
+	// readyLine is logged by each worker process once its threads run.
+	readyLine = regexp.MustCompile(`Worker process is ready for action\.`)
+	// retryLine and deadLine are the Retries middleware's.
+	retryLine = regexp.MustCompile(`Retrying message '([^']*)' in (\d+) milliseconds\.`)
+	deadLine  = regexp.MustCompile(`Retries exceeded for message '([^']*)'\.`)
+)
+
+// readyTimeout bounds the wait for every worker process to be ready.
+// Importing Dramatiq and an app takes about a second.
+const readyTimeout = 60 * time.Second
+
+// WorkerOptions says how to run a Dramatiq worker.
+type WorkerOptions struct {
+	// Python is the interpreter that runs Dramatiq; DefaultPython when
+	// empty.
+	Python string
+	// Dir is the directory of the app modules. It goes first on the
+	// worker's PYTHONPATH, ahead of the caller's own PYTHONPATH, which
+	// may be what brings Dramatiq itself.
+	Dir string
+	// Module is the app module the worker imports, which declares the
+	// broker and the actors.
+	Module string
+	// RedisURL is the worker's Redis, passed to the app as REDIS_URL.
+	RedisURL string
+	// Processes and Threads are the worker's --processes and --threads;
+	// 1 each when zero, like the origin investigation.
+	Processes, Threads int
+	// Queues restricts the worker to these queues (--queues); every
+	// queue the app's actors declare when empty.
+	Queues []string
+	// LogPath is the file that receives the worker's output.
+	LogPath string
+	// OnEvent, when set, receives an EventRetry for every retry the
+	// worker logs and an EventDead for every message it dead-letters, as
+	// they happen. It runs on the goroutine that copies the worker's
+	// output and must return quickly.
+	OnEvent func(name, detail string)
+	// Extra are further arguments for `python -m dramatiq`, placed after
+	// the module, such as "--worker-shutdown-timeout", "1000".
+	Extra []string
+}
+
+// WorkerCommand returns the command that runs the worker opts describe:
+// `python -m dramatiq MODULE --processes P --threads T`. It reads the
+// caller's PYTHONPATH, to extend it, and nothing else.
+func WorkerCommand(opts WorkerOptions) worker.Command {
+	python := opts.Python
+	if python == "" {
+		python = DefaultPython
+	}
+	argv := []string{python, "-m", "dramatiq", opts.Module,
+		"--processes", strconv.Itoa(max(opts.Processes, 1)),
+		"--threads", strconv.Itoa(max(opts.Threads, 1)),
+	}
+	if len(opts.Queues) > 0 {
+		argv = append(argv, "--queues")
+		argv = append(argv, opts.Queues...)
+	}
+	argv = append(argv, opts.Extra...)
+	cmd := worker.Command{
+		Argv:         argv,
+		Env:          append(pythonEnv(opts.Dir), "REDIS_URL="+opts.RedisURL),
+		LogPath:      opts.LogPath,
+		Ready:        readyLine,
+		ReadyTimeout: readyTimeout,
+		// The main process forwards SIGTERM to its worker processes, which
+		// take a second one as an order to exit at once and then hang on
+		// their running threads until the SIGKILL.
+		TermLeaderOnly: true,
+	}
+	if opts.OnEvent != nil {
+		cmd.OnLine = func(line string) { emitEvents(line, opts.OnEvent) }
+	}
+	return cmd
+}
+
+// emitEvents turns one log line into the events it reports, if any.
+func emitEvents(line string, emit func(name, detail string)) {
+	if m := retryLine.FindStringSubmatch(line); m != nil {
+		emit(EventRetry, fmt.Sprintf("message %s, next attempt in %s ms", m[1], m[2]))
+	} else if m := deadLine.FindStringSubmatch(line); m != nil {
+		emit(EventDead, fmt.Sprintf("message %s ran out of retries", m[1]))
+	}
+}
+
+// pythonEnv is the environment every Python process here gets: the app
+// directory first on PYTHONPATH, then the caller's; output unbuffered, so
+// that log lines arrive as they are written; and no __pycache__ written
+// next to the modules.
+func pythonEnv(dir string) []string {
+	path := dir
+	if inherited := os.Getenv("PYTHONPATH"); inherited != "" {
+		if path == "" {
+			path = inherited
+		} else {
+			path += string(os.PathListSeparator) + inherited
+		}
+	}
+	env := []string{"PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"}
+	if path != "" {
+		env = append(env, "PYTHONPATH="+path)
+	}
+	return env
+}
+
+// StartWorker checks that the interpreter can import Dramatiq, its Redis
+// broker and the app module, then starts the worker and returns once every
+// worker process is ready for action. A missing interpreter, Dramatiq or
+// module is one sentence saying what to fix. Like worker.Start, it returns
+// the Process along with the error when the worker started but did not
+// become ready.
+func StartWorker(ctx context.Context, opts WorkerOptions) (*worker.Process, error) {
+	if opts.RedisURL == "" {
+		return nil, errors.New("start dramatiq worker: RedisURL is empty; the worker needs the URL of its Redis")
+	}
+	if opts.Module == "" {
+		return nil, errors.New("start dramatiq worker: Module is empty; name the app module that declares the broker and the actors")
+	}
+	cmd := WorkerCommand(opts)
+	if _, err := checkImports(ctx, cmd.Argv[0], opts.Dir, opts.RedisURL, opts.Module); err != nil {
+		return nil, fmt.Errorf("start dramatiq worker: %w", err)
+	}
+
+	// Each worker process logs its own ready line; worker.Start returns at
+	// the first, and the rest are counted here.
+	processes := max(opts.Processes, 1)
+	allReady := make(chan struct{})
+	var mu sync.Mutex
+	seen := 0
+	onLine := cmd.OnLine
+	cmd.OnLine = func(line string) {
+		if onLine != nil {
+			onLine(line)
+		}
+		if readyLine.MatchString(line) {
+			mu.Lock()
+			defer mu.Unlock()
+			if seen++; seen == processes {
+				close(allReady)
+			}
+		}
+	}
+	start := time.Now()
+	p, err := worker.Start(ctx, cmd)
+	if err != nil {
+		return p, fmt.Errorf("start dramatiq worker: %w", err)
+	}
+	timeout := time.NewTimer(max(readyTimeout-time.Since(start), 0))
+	defer timeout.Stop()
+	select {
+	case <-allReady:
+		return p, nil
+	case <-p.Done():
+		return p, fmt.Errorf("start dramatiq worker: %w before all %d worker processes were ready", p.Err(), processes)
+	case <-timeout.C:
+		p.Kill(fmt.Sprintf("not all %d worker processes were ready after %v", processes, readyTimeout))
+	case <-ctx.Done():
+		p.Kill("its start was cancelled")
+	}
+	_ = p.Stop()
+	return p, fmt.Errorf("start dramatiq worker: %w", p.Err())
+}
