@@ -237,6 +237,11 @@ func failureText(s types.SpecReport) string {
 	if s.Failure.Location.FullStackTrace != "" && s.State == types.SpecStatePanicked {
 		fmt.Fprintf(&b, "\n%s", s.Failure.Location.FullStackTrace)
 	}
+	// A spec that timed out or was interrupted keeps the failure its node
+	// then recorded on its way out: what it was waiting for.
+	if extra := s.Failure.AdditionalFailure; extra != nil {
+		fmt.Fprintf(&b, "\n\nThen: %s\nat: %s", extra.Failure.Message, extra.Failure.Location)
+	}
 	for _, extra := range s.AdditionalFailures {
 		fmt.Fprintf(&b, "\n\nThen, in [%s]: %s\nat: %s", extra.Failure.FailureNodeType, extra.Failure.Message, extra.Failure.Location)
 	}

@@ -185,3 +185,16 @@ func TestWriteJUnitMatchesTheSchema(t *testing.T) {
 		t.Errorf("xmllint accepted Ginkgo's own JUnit, which has status attributes (%v):\n%s", err, out)
 	}
 }
+
+func TestFailureTextKeepsWhatATimedOutSpecWasDoing(t *testing.T) {
+	s := types.SpecReport{LeafNodeType: types.NodeTypeIt, State: types.SpecStateTimedout, Failure: types.Failure{
+		Message: "A spec timeout occurred", FailureNodeType: types.NodeTypeIt,
+		AdditionalFailure: &types.AdditionalFailure{State: types.SpecStateFailed, Failure: types.Failure{
+			Message:  "wait for 1 jobs on faults: context deadline exceeded",
+			Location: types.CodeLocation{FileName: "/src/suites/rq/report_test.go", LineNumber: 50}}},
+	}}
+	got := failureText(s)
+	if !strings.Contains(got, "\n\nThen: wait for 1 jobs on faults: context deadline exceeded\nat: /src/suites/rq/report_test.go:50") {
+		t.Errorf("failureText =\n%s\nwant the failure recorded as the spec timed out", got)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -98,6 +99,9 @@ type Process struct {
 
 	stopOnce sync.Once
 	stopErr  error
+	// forced is set by Stop when the leader outlived the grace after
+	// SIGTERM and the group had to be killed.
+	forced atomic.Bool
 }
 
 // Start runs the worker that cmd describes in a new process group and
@@ -359,6 +363,7 @@ func (p *Process) stop() error {
 	case <-p.done:
 		grace.Stop()
 	case <-grace.C:
+		p.forced.Store(true)
 		p.signalGroup(syscall.SIGKILL)
 		<-p.done
 	}
@@ -374,6 +379,22 @@ func (p *Process) stop() error {
 		errs = append(errs, fmt.Errorf("stop worker: %s: %w", p.name, p.outputErr))
 	}
 	return errors.Join(errs...)
+}
+
+// Stopped reports whether Stop has been called: the worker is ending, or
+// has ended, because it was asked to, rather than on its own or by Kill.
+func (p *Process) Stopped() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stopping
+}
+
+// ForcedStop reports whether Stop had to kill the worker's group because its
+// leader was still running StopGrace after SIGTERM, and returns that grace.
+// Stop still returns nil then: the worker was ended as asked, only not
+// gracefully, which says something about the worker rather than its memory.
+func (p *Process) ForcedStop() (bool, time.Duration) {
+	return p.forced.Load(), p.grace
 }
 
 // exitError says how a worker's leader ended.

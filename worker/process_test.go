@@ -314,6 +314,7 @@ func TestStopKillsWholeGroup(t *testing.T) {
 		script  string
 		grace   time.Duration
 		wantErr string
+		forced  bool
 	}{
 		{
 			// Ignored signals stay ignored across fork and exec, so the
@@ -323,6 +324,7 @@ func TestStopKillsWholeGroup(t *testing.T) {
 			script:  `trap '' TERM; sleep 600 & echo child $!; sleep 600 & echo child $!; echo ready; wait`,
 			grace:   300 * time.Millisecond,
 			wantErr: "sh was killed by signal 9 (killed)",
+			forced:  true,
 		},
 		{
 			// The leader dies of SIGTERM at once, long before the grace
@@ -349,6 +351,9 @@ func TestStopKillsWholeGroup(t *testing.T) {
 			}
 			if got := fmt.Sprint(p.Err()); got != tt.wantErr {
 				t.Errorf("Err() = %q, want %q", got, tt.wantErr)
+			}
+			if forced, grace := p.ForcedStop(); forced != tt.forced || grace != tt.grace {
+				t.Errorf("ForcedStop() = %v, %v; want %v, %v", forced, grace, tt.forced, tt.grace)
 			}
 			for _, pid := range append(children, p.Pid()) {
 				if isRunning(pid) {
@@ -388,6 +393,9 @@ func TestKillSetsErr(t *testing.T) {
 
 	p.Kill("its tree used 1.2 GB, above the ceiling of 1 GB")
 	<-p.Done()
+	if p.Stopped() {
+		t.Error("Stopped() = true after Kill alone")
+	}
 	want := "sh was killed: its tree used 1.2 GB, above the ceiling of 1 GB"
 	if got := fmt.Sprint(p.Err()); got != want {
 		t.Errorf("Err() = %q, want %q", got, want)
@@ -398,6 +406,9 @@ func TestKillSetsErr(t *testing.T) {
 	}
 	if err := p.Stop(); err != nil {
 		t.Errorf("Stop() after Kill = %v, want nil", err)
+	}
+	if !p.Stopped() {
+		t.Error("Stopped() = false after Stop")
 	}
 	p.Kill("a later reason")
 	if got := fmt.Sprint(p.Err()); got != want {

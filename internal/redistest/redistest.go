@@ -43,20 +43,37 @@ const readyTimeout = 10 * time.Second
 // free port between our probe and redis-server's bind.
 const portAttempts = 3
 
+// Option changes how Start runs the server.
+type Option func(*options)
+
+type options struct {
+	password string
+}
+
+// WithPassword makes the server require password (requirepass), and Start
+// returns a URL that carries it: "redis://:password@127.0.0.1:40123/0".
+func WithPassword(password string) Option {
+	return func(o *options) { o.password = password }
+}
+
 // Start runs a redis-server bound to 127.0.0.1 on a free port and returns its
 // URL, such as "redis://127.0.0.1:40123/0". The server keeps everything in
 // memory and is killed, by its pid, when the test and its subtests finish.
 // Start fails the test with a sentence saying what went wrong when the
 // server cannot be started.
-func Start(t testing.TB) string {
+func Start(t testing.TB, opts ...Option) string {
 	t.Helper()
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	path, err := exec.LookPath(binary)
 	if err != nil {
 		t.Fatalf("redistest: %s is not on PATH; install Debian's redis-server package to run these tests.", binary)
 	}
 	var errs []error
 	for range portAttempts {
-		url, err := start(t, path)
+		url, err := start(t, path, o)
 		if err == nil {
 			return url
 		}
@@ -73,18 +90,24 @@ func Start(t testing.TB) string {
 var errAddressInUse = errors.New("address already in use")
 
 // start runs one redis-server and waits until it answers PING.
-func start(t testing.TB, path string) (string, error) {
+func start(t testing.TB, path string, o options) (string, error) {
 	port, err := freePort()
 	if err != nil {
 		return "", err
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	cmd := exec.Command(path,
+	args := []string{
 		"--port", strconv.Itoa(port),
 		"--bind", "127.0.0.1",
 		"--save", "",
 		"--appendonly", "no",
-	)
+	}
+	userinfo := ""
+	if o.password != "" {
+		args = append(args, "--requirepass", o.password)
+		userinfo = ":" + o.password + "@"
+	}
+	cmd := exec.Command(path, args...)
 	var output lockedBuffer
 	cmd.Stdout = &output
 	cmd.Stderr = &output
@@ -107,9 +130,9 @@ func start(t testing.TB, path string) (string, error) {
 
 	deadline := time.Now().Add(readyTimeout)
 	for {
-		if ping(addr) == nil {
+		if ping(addr, o.password) == nil {
 			t.Cleanup(stop)
-			return "redis://" + addr + "/0", nil
+			return "redis://" + userinfo + addr + "/0", nil
 		}
 		select {
 		case <-exited:
@@ -137,9 +160,10 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// ping sends one PING in RESP and expects +PONG; speaking the protocol by
-// hand keeps this package free of a client library.
-func ping(addr string) error {
+// ping sends one PING in RESP, after an AUTH when there is a password, and
+// expects +PONG; speaking the protocol by hand keeps this package free of a
+// client library.
+func ping(addr, password string) error {
 	conn, err := net.DialTimeout("tcp", addr, time.Second)
 	if err != nil {
 		return err
@@ -148,10 +172,24 @@ func ping(addr string) error {
 	if err := conn.SetDeadline(time.Now().Add(time.Second)); err != nil {
 		return err
 	}
+	r := bufio.NewReader(conn)
+	if password != "" {
+		auth := fmt.Sprintf("*2\r\n$4\r\nAUTH\r\n$%d\r\n%s\r\n", len(password), password)
+		if _, err := conn.Write([]byte(auth)); err != nil {
+			return err
+		}
+		reply, err := r.ReadString('\n')
+		if err != nil {
+			return err
+		}
+		if reply != "+OK\r\n" {
+			return fmt.Errorf("unexpected reply to AUTH: %q", strings.TrimSpace(reply))
+		}
+	}
 	if _, err := conn.Write([]byte("*1\r\n$4\r\nPING\r\n")); err != nil {
 		return err
 	}
-	reply, err := bufio.NewReader(conn).ReadString('\n')
+	reply, err := r.ReadString('\n')
 	if err != nil {
 		return err
 	}

@@ -87,3 +87,18 @@ func client(t *testing.T, url string) *redis.Client {
 	t.Cleanup(func() { _ = rdb.Close() })
 	return rdb
 }
+
+func TestStartWithPasswordRequiresIt(t *testing.T) {
+	url := redistest.Start(t, redistest.WithPassword("s3cret-pw"))
+	if !strings.HasPrefix(url, "redis://:s3cret-pw@127.0.0.1:") {
+		t.Fatalf("URL = %q, want it to carry the password", url)
+	}
+	ctx := context.Background()
+	if err := client(t, url).Ping(ctx).Err(); err != nil {
+		t.Errorf("PING with the password: %v", err)
+	}
+	bare := strings.Replace(url, ":s3cret-pw@", "", 1)
+	if err := client(t, bare).Ping(ctx).Err(); err == nil || !strings.Contains(err.Error(), "NOAUTH") {
+		t.Errorf("PING without the password = %v, want NOAUTH", err)
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/leakspec/leakspec/worker"
 )
 
 // DefaultQueue is the queue RQ's worker and NewQueue use when none is named.
@@ -28,6 +30,20 @@ type Queue struct {
 	name string
 	// now stamps created_at and enqueued_at; tests pin it.
 	now func() time.Time
+	// workers, when set, returns the workers serving the queue; a wait
+	// ends as soon as one of them has exited (see WatchWorkers).
+	workers func() []*worker.Process
+}
+
+// WatchWorkers makes the waits on q end as soon as one of the workers that
+// workers returns has exited, with an error that says how it ended, rather
+// than wait out their context for jobs nobody will run: a worker killed by
+// the memory ceiling, by the OOM killer or by a crash. A worker that was
+// stopped with Stop does not count. workers is called at every poll, so it
+// may list workers started after this call. It returns q.
+func (q *Queue) WatchWorkers(workers func() []*worker.Process) *Queue {
+	q.workers = workers
+	return q
 }
 
 // NewQueue returns the queue called name in rdb; an empty name is RQ's
@@ -148,8 +164,9 @@ func (q *Queue) Progress(ctx context.Context) (Progress, error) {
 
 // WaitFinished polls Progress every poll (50 ms when zero) until at least n
 // jobs have ended, finished or failed, and returns the last counts. When ctx
-// ends first, the error says how far the queue got. Cancel ctx when the
-// worker dies, or a dead worker makes this wait out ctx.
+// ends first, or a worker it watches (WatchWorkers) exits first, the error
+// says how far the queue got and why it stopped. Without WatchWorkers, a dead
+// worker makes this wait out ctx.
 func (q *Queue) WaitFinished(ctx context.Context, n int, poll time.Duration) (Progress, error) {
 	if poll <= 0 {
 		poll = 50 * time.Millisecond
@@ -161,6 +178,14 @@ func (q *Queue) WaitFinished(ctx context.Context, n int, poll time.Duration) (Pr
 		if err == nil && p.Done() >= int64(n) {
 			return p, nil
 		}
+		if exit := q.exited(); exit != nil {
+			if err != nil {
+				// Redis going away is the likeliest reason a worker dies
+				// mid-run; say both.
+				return p, fmt.Errorf("wait for %d jobs on %s: %w (and reading the queue from Redis failed: %v)", n, q.name, exit, err)
+			}
+			return p, fmt.Errorf("wait for %d jobs on %s (%s): %w", n, q.name, p, exit)
+		}
 		select {
 		case <-ctx.Done():
 			if err != nil {
@@ -170,6 +195,29 @@ func (q *Queue) WaitFinished(ctx context.Context, n int, poll time.Duration) (Pr
 		case <-ticker.C:
 		}
 	}
+}
+
+// exited says how the first watched worker that has exited ended, or
+// returns nil while they all run.
+func (q *Queue) exited() error {
+	if q.workers == nil {
+		return nil
+	}
+	for _, w := range q.workers() {
+		if w.Stopped() {
+			// A worker the spec stopped itself, to start another, say.
+			continue
+		}
+		select {
+		case <-w.Done():
+			if err := w.Err(); err != nil {
+				return err
+			}
+			return fmt.Errorf("the worker (pid %d) exited", w.Pid())
+		default:
+		}
+	}
+	return nil
 }
 
 // State is where a job is in RQ's lifecycle, as its status field says.

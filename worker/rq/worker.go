@@ -68,7 +68,6 @@ func WorkerCommand(opts WorkerOptions) worker.Command {
 		class = "rq.worker.Worker"
 	}
 	argv := []string{python, "-m", "rq.cli", "worker",
-		"--url", opts.RedisURL,
 		// The serializer Queue writes (plain JSON) and reads back.
 		"--serializer", "rq.serializers.JSONSerializer",
 		"--worker-class", class,
@@ -79,8 +78,11 @@ func WorkerCommand(opts WorkerOptions) worker.Command {
 	argv = append(argv, opts.Extra...)
 	argv = append(argv, queues...)
 	return worker.Command{
-		Argv:    argv,
-		Env:     pyproc.Env(opts.Dir),
+		Argv: argv,
+		// The URL goes in RQ's own variable rather than --url: it may hold
+		// a password, and a command line is there for every local user to
+		// read in ps, an environment only for its owner.
+		Env:     append(pyproc.Env(opts.Dir), "RQ_REDIS_URL="+opts.RedisURL),
 		LogPath: opts.LogPath,
 		Ready:   readyLine,
 	}

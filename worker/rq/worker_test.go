@@ -18,7 +18,7 @@ import (
 
 func TestWorkerCommand(t *testing.T) {
 	const url = "redis://127.0.0.1:6379/0"
-	base := []string{"--url", url, "--serializer", "rq.serializers.JSONSerializer"}
+	base := []string{"--serializer", "rq.serializers.JSONSerializer"}
 	tests := []struct {
 		name     string
 		opts     rq.WorkerOptions
@@ -60,6 +60,9 @@ func TestWorkerCommand(t *testing.T) {
 			}
 			if env["PYTHONPATH"] != tt.wantPath {
 				t.Errorf("PYTHONPATH = %q, want %q", env["PYTHONPATH"], tt.wantPath)
+			}
+			if env["RQ_REDIS_URL"] != url || slices.Contains(cmd.Argv, url) {
+				t.Errorf("RQ_REDIS_URL = %q and argv %q; want the URL in the environment alone, out of ps's sight", env["RQ_REDIS_URL"], cmd.Argv)
 			}
 			if env["PYTHONUNBUFFERED"] != "1" {
 				t.Errorf("PYTHONUNBUFFERED = %q, want 1: RQ logs to stdout, which Python buffers in a pipe", env["PYTHONUNBUFFERED"])
@@ -310,5 +313,41 @@ func TestStartWorkerThatDiesAtStartFailsFastWithItsLog(t *testing.T) {
 	}
 	if !strings.Contains(msg, "Connection refused") && !strings.Contains(msg, "ConnectionError") {
 		t.Errorf("the error does not quote the worker's reason from its log:\n%s", msg)
+	}
+}
+
+func TestWaitFinishedEndsWhenAWatchedWorkerDies(t *testing.T) {
+	rdb := newClient(t)
+	p := startWorker(t, rq.WorkerOptions{RedisURL: urlOf(rdb)})
+	q := rq.NewQueue(rdb, "").WatchWorkers(func() []*worker.Process { return []*worker.Process{p} })
+	if _, err := q.Enqueue(context.Background(), rq.Job{Func: "jobs.add", Args: []any{1, 2}}); err != nil {
+		t.Fatal(err)
+	}
+	// Ten jobs will never finish: only the worker's death ends the wait.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	time.AfterFunc(500*time.Millisecond, func() { _ = syscall.Kill(p.Pid(), syscall.SIGKILL) })
+	progress, err := q.WaitFinished(ctx, 10, 0)
+	if err == nil || ctx.Err() != nil {
+		t.Fatalf("WaitFinished = %s, %v; want it to end with the worker", progress, err)
+	}
+	if !strings.HasPrefix(err.Error(), "wait for 10 jobs on default (") || !strings.HasSuffix(err.Error(), "): python3 was killed by signal 9 (killed)") {
+		t.Errorf("err = %q, want how far the queue got and how the worker died", err)
+	}
+}
+
+func TestWaitFinishedIgnoresAWorkerItStopped(t *testing.T) {
+	rdb := newClient(t)
+	p := startWorker(t, rq.WorkerOptions{RedisURL: urlOf(rdb)})
+	q := rq.NewQueue(rdb, "").WatchWorkers(func() []*worker.Process { return []*worker.Process{p} })
+	if err := p.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	// A spec that stops a worker to start another goes on waiting for
+	// the jobs.
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := q.WaitFinished(ctx, 1, 0); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v, want the wait to last until its context ends", err)
 	}
 }
