@@ -1,14 +1,14 @@
 package celery
 
 import (
-	"bytes"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/google/uuid"
+	"github.com/leakspec/leakspec/internal/compactjson"
 )
 
 // Task is one task call for a Celery worker to run.
@@ -111,7 +111,7 @@ func (t Task) encode(queue string, now time.Time) (id string, message []byte, er
 	}
 	id = t.ID
 	if id == "" {
-		id = newUUID()
+		id = uuid.NewString()
 	}
 	args, kwargs := t.Args, t.Kwargs
 	if args == nil {
@@ -120,11 +120,11 @@ func (t Task) encode(queue string, now time.Time) (id string, message []byte, er
 	if kwargs == nil {
 		kwargs = map[string]any{}
 	}
-	argsJSON, err := marshal(args)
+	argsJSON, err := compactjson.Marshal(args)
 	if err != nil {
 		return "", nil, fmt.Errorf("encode args of task %s %s: %w", t.Name, id, err)
 	}
-	kwargsJSON, err := marshal(kwargs)
+	kwargsJSON, err := compactjson.Marshal(kwargs)
 	if err != nil {
 		return "", nil, fmt.Errorf("encode kwargs of task %s %s: %w", t.Name, id, err)
 	}
@@ -140,7 +140,7 @@ func (t Task) encode(queue string, now time.Time) (id string, message []byte, er
 	if err != nil {
 		return "", nil, fmt.Errorf("encode task %s %s: %w", t.Name, id, err)
 	}
-	embedJSON, _ := marshal(embed{}) // a struct of nils always marshals
+	embedJSON, _ := compactjson.Marshal(embed{}) // a struct of nils always marshals
 	body := make([]byte, 0, len(argsJSON)+len(kwargsJSON)+len(embedJSON)+4)
 	body = append(body, '[')
 	body = append(body, argsJSON...)
@@ -181,10 +181,10 @@ func (t Task) encode(queue string, now time.Time) (id string, message []byte, er
 			DeliveryInfo: deliveryInfo{Exchange: "", RoutingKey: queue},
 			Priority:     0,
 			BodyEncoding: "base64",
-			DeliveryTag:  newUUID(),
+			DeliveryTag:  uuid.NewString(),
 		},
 	}
-	message, err = marshal(env)
+	message, err = compactjson.Marshal(env)
 	if err != nil {
 		return "", nil, fmt.Errorf("encode task %s %s: %w", t.Name, id, err)
 	}
@@ -210,25 +210,3 @@ var origin = func() string {
 	}
 	return fmt.Sprintf("gen%d@%s", os.Getpid(), host)
 }()
-
-// marshal encodes v as JSON without Go's HTML escaping, which Python would
-// decode the same but which makes the worker's logs harder to read.
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-// newUUID returns a random (version 4) UUID, as Python's uuid4() does for
-// task ids and kombu for delivery tags.
-func newUUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on Linux
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}

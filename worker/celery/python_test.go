@@ -16,6 +16,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/leakspec/leakspec/internal/compactjson"
 	"github.com/leakspec/leakspec/internal/redistest"
 )
 
@@ -227,7 +228,7 @@ func TestSafereprMatchesCelery(t *testing.T) {
 	var docs []json.RawMessage
 	var want []string
 	for _, v := range values {
-		doc, err := marshal(v)
+		doc, err := compactjson.Marshal(v)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,12 +1,12 @@
 package dramatiq
 
 import (
-	"bytes"
-	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/google/uuid"
+	"github.com/leakspec/leakspec/internal/compactjson"
 )
 
 // DefaultQueue is the queue Dramatiq's actors use when they name none, and
@@ -107,7 +107,7 @@ func (m Message) encode(queue string, now time.Time, redisID string) (encoded, e
 	}
 	id := m.ID
 	if id == "" {
-		id = newID()
+		id = uuid.NewString()
 	}
 	args, kwargs := m.Args, m.Kwargs
 	if args == nil {
@@ -116,7 +116,7 @@ func (m Message) encode(queue string, now time.Time, redisID string) (encoded, e
 	if kwargs == nil {
 		kwargs = map[string]any{}
 	}
-	data, err := marshal(wireMessage{
+	data, err := compactjson.Marshal(wireMessage{
 		QueueName:        queue,
 		ActorName:        m.Actor,
 		Args:             args,
@@ -129,27 +129,4 @@ func (m Message) encode(queue string, now time.Time, redisID string) (encoded, e
 		return encoded{}, fmt.Errorf("encode message for %s: %w", m.Actor, err)
 	}
 	return encoded{messageID: id, redisID: redisID, data: data}, nil
-}
-
-// marshal encodes v as compact JSON, as Dramatiq's JSONEncoder does, and
-// without escaping <, > and &, which keeps the stored data readable in
-// redis-cli.
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-// newID returns a random (version 4) UUID, Dramatiq's own choice of both
-// message ids and Redis message ids.
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on Linux.
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

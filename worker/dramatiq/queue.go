@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -41,7 +42,7 @@ func NewQueue(rdb *redis.Client, name string) *Queue {
 	if name == "" {
 		name = DefaultQueue
 	}
-	return &Queue{rdb: rdb, name: name, now: time.Now, newID: newID}
+	return &Queue{rdb: rdb, name: name, now: time.Now, newID: uuid.NewString}
 }
 
 // Name returns the queue's name, as actors declare it.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/leakspec/leakspec/internal/compactjson"
 	"github.com/leakspec/leakspec/worker"
 )
 
@@ -267,11 +268,11 @@ func saveState(t *testing.T, rdb *redis.Client, name string, s recordedState) {
 				if err := json.Unmarshal([]byte(tracebackField.FindStringSubmatch(m)[1]), &tb); err != nil {
 					t.Fatal(err)
 				}
-				short, _ := marshal("Traceback (most recent call last):\n  [frames left out]\n" + lastLine(tb) + "\n")
+				short, _ := compactjson.Marshal("Traceback (most recent call last):\n  [frames left out]\n" + lastLine(tb) + "\n")
 				return `"traceback":` + string(short)
 			})
 		}
-		raw, err := marshal(fields)
+		raw, err := compactjson.Marshal(fields)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/leakspec/leakspec/internal/compactjson"
 	"github.com/leakspec/leakspec/internal/redistest"
 )
 
@@ -69,7 +70,7 @@ func dump(t testing.TB, rdb *redis.Client) map[string]entry {
 		if err != nil {
 			t.Fatal(err)
 		}
-		raw, err := marshal(value)
+		raw, err := compactjson.Marshal(value)
 		if err != nil {
 			t.Fatal(err)
 		}

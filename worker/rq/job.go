@@ -1,14 +1,14 @@
 package rq
 
 import (
-	"bytes"
-	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
+	"github.com/leakspec/leakspec/internal/compactjson"
 )
 
 // DefaultTimeout is how long RQ lets a job run when Job.Timeout is zero; it
@@ -73,7 +73,7 @@ func (j Job) encode(queue string, now time.Time) (hash, error) {
 	}
 	id := j.ID
 	if id == "" {
-		id = newID()
+		id = uuid.NewString()
 	}
 	args, kwargs := j.Args, j.Kwargs
 	if args == nil {
@@ -82,11 +82,11 @@ func (j Job) encode(queue string, now time.Time) (hash, error) {
 	if kwargs == nil {
 		kwargs = map[string]any{}
 	}
-	argsJSON, err := marshal(args)
+	argsJSON, err := compactjson.Marshal(args)
 	if err != nil {
 		return hash{}, fmt.Errorf("encode args of job %s: %w", id, err)
 	}
-	kwargsJSON, err := marshal(kwargs)
+	kwargsJSON, err := compactjson.Marshal(kwargs)
 	if err != nil {
 		return hash{}, fmt.Errorf("encode kwargs of job %s: %w", id, err)
 	}
@@ -94,7 +94,7 @@ func (j Job) encode(queue string, now time.Time) (hash, error) {
 	if err != nil {
 		return hash{}, fmt.Errorf("describe job %s: %w", id, err)
 	}
-	funcJSON, _ := marshal(j.Func) // a string always marshals
+	funcJSON, _ := compactjson.Marshal(j.Func) // a string always marshals
 	data := make([]byte, 0, len(funcJSON)+len(argsJSON)+len(kwargsJSON)+8)
 	data = append(data, '[')
 	data = append(data, funcJSON...)
@@ -198,27 +198,6 @@ func seconds(d time.Duration) int64 {
 		s++
 	}
 	return s
-}
-
-// marshal encodes v as compact JSON without escaping <, > and &, which
-// keeps the stored data readable in redis-cli.
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
-// newID returns a random (version 4) UUID, RQ's own choice of job id.
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on Linux.
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // ErrNoSuchJob is returned for a job id with no hash in Redis: it was never
