@@ -34,11 +34,15 @@ import (
 )
 
 func main() {
-	n := flag.Int("n", 10, "how many times to run the suites")
-	modesFlag := flag.String("modes", "serial", "serial, parallel, or both, comma-separated: how each time runs them")
-	out := flag.String("out", "leakspec-repeat", "the directory for every run's reports and the table")
-	flag.Parse()
-	args := flag.Args()
+	// A flag set of its own: the packages this command imports pull in
+	// Ginkgo, which registers its many flags on the default set, and -h
+	// would list them all.
+	flags := flag.NewFlagSet("repeat", flag.ExitOnError)
+	n := flags.Int("n", 10, "how many times to run the suites")
+	modesFlag := flags.String("modes", "serial", "serial, parallel, or both, comma-separated: how each time runs them")
+	out := flags.String("out", "leakspec-repeat", "the directory for every run's reports and the table")
+	flags.Parse(os.Args[1:])
+	args := flags.Args()
 	if len(args) == 0 {
 		args = []string{"./suites/..."}
 	}
