@@ -1,7 +1,9 @@
 package reports
 
 import (
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -99,10 +101,16 @@ func seconds(d time.Duration) string {
 	return strconv.FormatFloat(d.Seconds(), 'f', 3, 64)
 }
 
+// maxFileName keeps a spec's longest file name, with an extension such as
+// ".junit.xml" or ".csv", far below the 255 bytes most file systems allow.
+const maxFileName = 100
+
 // FileName turns a spec's text into a file name that is the same on every
 // run, so a spec's files can be found and compared between runs: lower case,
 // letters and digits kept, everything else folded into single dashes, at
-// most 100 bytes.
+// most 100 bytes. A longer name is cut and ends in a short hash of the whole
+// text instead, because nested Describe texts often share their first 100
+// bytes and two specs must never write over each other's files.
 func FileName(text string) string {
 	var b strings.Builder
 	dash := false
@@ -117,8 +125,10 @@ func FileName(text string) string {
 		}
 	}
 	name := strings.TrimRight(b.String(), "-")
-	if len(name) > 100 {
-		name = strings.TrimRight(name[:100], "-")
+	if len(name) > maxFileName {
+		sum := sha256.Sum256([]byte(text))
+		tag := hex.EncodeToString(sum[:4])
+		name = strings.TrimRight(name[:maxFileName-len(tag)-1], "-") + "-" + tag
 	}
 	if name == "" {
 		name = "spec"

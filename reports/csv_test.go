@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,8 +72,21 @@ func TestFileName(t *testing.T) {
 			t.Errorf("FileName(%q) = %q, want %q", text, got, want)
 		}
 	}
-	long := FileName(string(bytes.Repeat([]byte("ab "), 80)))
-	if len(long) > 100 || long[len(long)-1] == '-' {
-		t.Errorf("FileName of a long text = %q (%d bytes), want at most 100 bytes not ending in a dash", long, len(long))
+}
+
+func TestFileNameOfLongTexts(t *testing.T) {
+	prefix := strings.Repeat("a worker in scenario ", 6)
+	first, second := prefix+"keeps its data", prefix+"drops its data"
+	want := "a-worker-in-scenario-a-worker-in-scenario-a-worker-in-scenario-a-worker-in-scenario-a-worke-b50194e0"
+	if got := FileName(first); got != want {
+		t.Errorf("FileName(%q) = %q, want %q", first, got, want)
+	}
+	if FileName(first) == FileName(second) {
+		t.Errorf("two specs sharing their first 100 bytes got one file name, %q", FileName(first))
+	}
+	for _, text := range []string{first, second, string(bytes.Repeat([]byte("ab "), 80))} {
+		if name := FileName(text); len(name) > 100 {
+			t.Errorf("FileName(%q) = %q, %d bytes, want at most 100", text, name, len(name))
+		}
 	}
 }
