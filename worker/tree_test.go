@@ -14,6 +14,7 @@ import (
 
 	"github.com/leakspec/leakspec/internal/bytesize"
 	"github.com/leakspec/leakspec/internal/proc"
+	"github.com/leakspec/leakspec/internal/pytree"
 )
 
 func TestTreePIDs(t *testing.T) {
@@ -162,8 +163,8 @@ func TestScanTreeReadsTheFixture(t *testing.T) {
 	}
 }
 
-// realTree is a real process tree started from a script of testdata
-// (tree.py, orphan.py) in a process group of its own, which the test that
+// realTree is a real process tree started from a script (internal/pytree's
+// tree.py, testdata/orphan.py) in a process group of its own, which the test that
 // started it ends.
 type realTree struct {
 	cmd    *exec.Cmd
@@ -178,12 +179,16 @@ type realTree struct {
 // told to grow. The tree is ended when the test ends.
 func startRealTree(tb testing.TB, children int, ballast uint64) *realTree {
 	tb.Helper()
-	tree := startPython(tb, "testdata/tree.py", strconv.Itoa(children), strconv.FormatUint(ballast/bytesize.MiB, 10))
+	script, err := pytree.Write(tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tree := startPython(tb, script, strconv.Itoa(children), strconv.FormatUint(ballast/bytesize.MiB, 10))
 	tree.expect(tb, "waiting")
 	return tree
 }
 
-// startPython runs a script of testdata with Debian's Python, in a process
+// startPython runs a script with Debian's Python, in a process
 // group of its own, and returns at once. The script is ended when the test
 // ends.
 func startPython(tb testing.TB, script string, args ...string) *realTree {
