@@ -45,29 +45,16 @@ func (m *growLessThanPerEvent) bound() Bound {
 }
 
 func (m *growLessThanPerEvent) judge(rec recording.Recording, l look) (finding, error) {
-	if err := m.settings.validate(m.name(), "WarmUp", "Windows", "WindowSize", "Confidence"); err != nil {
+	if err := m.settings.validate(m.name(), windowOptions...); err != nil {
 		return finding{}, err
 	}
 	if m.event == "" {
 		return finding{}, errors.New("GrowLessThanPerEvent needs the name of an event, but was given an empty one")
 	}
-	env, conclusive, err := cut(m.name(), rec, m.settings, l)
-	if err != nil {
-		return finding{}, err
+	env, f, judged, err := openWindows(m, m.settings, rec, l, 0, "floor")
+	if err != nil || !judged {
+		return f, err
 	}
-	at, rss := series(rec)
-	limit := float64(m.limit)
-	f := finding{
-		expectation: m.bound().Expectation,
-		chart:       chart(at, rss, env.WarmUp, "warm-up ends", slices.Min(rss), env.Peak),
-	}
-	if !conclusive {
-		f.outcome = abortedOutcome(rec.Aborted)
-		f.evidence = stats.Beyond
-		f.details = fmt.Sprintf("%s, too few after the %s warm-up to judge its floor", runFigures(env), seconds(env.WarmUp))
-		return f, nil
-	}
-
 	var events []time.Duration
 	for _, e := range rec.Events {
 		if e.Name == m.event {
@@ -75,12 +62,10 @@ func (m *growLessThanPerEvent) judge(rec recording.Recording, l look) (finding, 
 		}
 	}
 	slices.Sort(events)
-	p, err := stats.JudgePerEvent(env, events, limit, l.confidenceOr(m.settings.confidence))
+	p, err := stats.JudgePerEvent(env, events, float64(m.limit), l.confidenceOr(m.settings.confidence))
 	var few *stats.TooFewEventsError
 	switch {
 	case errors.As(err, &few) && rec.Aborted != "":
-		f.outcome = abortedOutcome(rec.Aborted)
-		f.evidence = stats.Beyond
 		f.details = fmt.Sprintf("%s, with too few %q events after the %s warm-up to judge its floor per event", runFigures(env), m.event, seconds(env.WarmUp))
 		return f, nil
 	case errors.As(err, &few):
@@ -93,13 +78,8 @@ func (m *growLessThanPerEvent) judge(rec recording.Recording, l look) (finding, 
 	f.details = fmt.Sprintf("%s; after the %s warm-up the floor of %s grew %s per %q (%s) over %s, %d different counts of them",
 		runFigures(env), seconds(env.WarmUp), windowsFigures(env), smallSize(p.Trend.Slope, true), m.event,
 		boundsIn(p.Trend, p.Confidence, func(v float64) string { return smallSize(v, false) }), count(p.Events, "event"), p.Distinct)
-	switch {
-	case rec.Aborted != "":
-		f.passed, f.evidence = false, stats.Beyond
-		f.outcome = abortedOutcome(rec.Aborted)
-	case f.passed:
-		f.outcome = "it did"
-	default:
+	f.outcome = "it did"
+	if !f.passed {
 		f.outcome = "it grew more"
 	}
 	return f, nil

@@ -2,7 +2,6 @@ package matchers
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/onsi/gomega/types"
 
@@ -46,37 +45,19 @@ func (m *plateauWithin) bound() Bound {
 }
 
 func (m *plateauWithin) judge(rec recording.Recording, l look) (finding, error) {
-	if err := m.settings.validate(m.name(), "WarmUp", "Windows", "WindowSize", "Confidence"); err != nil {
+	if err := m.settings.validate(m.name(), windowOptions...); err != nil {
 		return finding{}, err
 	}
-	env, conclusive, err := cut(m.name(), rec, m.settings, l)
-	if err != nil {
-		return finding{}, err
+	budget := float64(m.budget)
+	env, f, judged, err := openWindows(m, m.settings, rec, l, budget, "peaks")
+	if err != nil || !judged {
+		return f, err
 	}
-	at, rss := series(rec)
-	budget, floor := float64(m.budget), slices.Min(rss)
-	f := finding{
-		expectation: m.bound().Expectation,
-		// The chart is at least a budget tall, so that noise well within
-		// the budget looks as small as it is.
-		chart: chart(at, rss, env.WarmUp, "warm-up ends", floor, max(env.Peak, floor+budget)),
-	}
-	if !conclusive {
-		f.outcome = abortedOutcome(rec.Aborted)
-		f.evidence = stats.Beyond
-		f.details = fmt.Sprintf("%s, too few after the %s warm-up to judge its peaks", runFigures(env), seconds(env.WarmUp))
-		return f, nil
-	}
-
-	confidence := l.confidenceOr(m.settings.confidence)
-	p := stats.JudgePlateau(env, budget, confidence, l.horizon)
+	p := stats.JudgePlateau(env, budget, l.confidenceOr(m.settings.confidence), l.horizon)
 	f.evidence = p.Evidence()
 	f.passed = !p.RoseTooFar() && !p.TrendsTooFar()
 	f.details = plateauDetails(p)
 	switch {
-	case rec.Aborted != "":
-		f.passed, f.evidence = false, stats.Beyond
-		f.outcome = abortedOutcome(rec.Aborted)
 	case f.passed:
 		f.outcome = "it did"
 	case p.TrendsTooFar():

@@ -69,14 +69,13 @@ func (m *returnToBaseline) judge(rec recording.Recording, _ look) (finding, erro
 	f.passed = f.evidence == stats.Within
 	f.details = returnDetails(r)
 	switch {
-	case rec.Aborted != "":
-		f.passed, f.evidence = false, stats.Beyond
-		f.outcome = abortedOutcome(rec.Aborted)
 	case f.passed:
 		f.outcome = "it did"
 	case f.evidence == stats.Beyond:
 		f.outcome = "it stayed up"
-	default:
+	case rec.Aborted == "":
+		// A run that goes on may yet come down; an aborted one is told as
+		// it stands.
 		return f, &inconclusiveError{matcher: m.name(),
 			err: &stats.NotEnoughDataError{
 				Need: fmt.Sprintf("%s recorded after the load stopped at %s, to wait out allocator decay", seconds(r.DecayLimit), seconds(stop)),

@@ -48,22 +48,15 @@ func (m *stayBelow) judge(rec recording.Recording, _ look) (finding, error) {
 
 	// The chart reaches up to the limit, so that it shows the headroom.
 	f := finding{
-		passed:      rec.Aborted == "" && peak < limit,
+		passed:      peak < limit,
 		evidence:    stats.Within,
+		outcome:     "it did",
 		expectation: m.bound().Expectation,
 		details:     stayBelowDetails(peak, peakAt, limit, stats.AtLeast(rss, limit), len(rss), at[len(at)-1]),
 		chart:       chart(at, rss, 0, "", slices.Min(rss), max(peak, limit)),
 	}
-	switch {
-	case rec.Aborted != "":
-		f.outcome = abortedOutcome(rec.Aborted)
-	case f.passed:
-		f.outcome = "it did"
-	default:
-		f.outcome = "it did not"
-	}
 	if !f.passed {
-		f.evidence = stats.Beyond
+		f.evidence, f.outcome = stats.Beyond, "it did not"
 	}
 	return f, nil
 }
