@@ -3,26 +3,9 @@ package matchers
 import (
 	"fmt"
 
-	"github.com/onsi/gomega/types"
-
 	"github.com/leakspec/leakspec/matchers/stats"
 	"github.com/leakspec/leakspec/worker/recording"
 )
-
-// GrowLessThan succeeds when the floor of the recording's memory (the
-// minima of its windows after the warm-up: what the runtime kept, not what
-// it borrowed for a moment) rose less than limit bytes from the start of the
-// judged time to its end. The floor at each end is the median floor of a
-// quarter of the windows, and it fails only when the rise exceeds the limit
-// by more than the noise margin: limit or more beyond the noise.
-//
-//	Expect(rec).To(GrowLessThan(16 * MB))
-//
-// It takes the options WarmUp, Windows, WindowSize and Confidence, and fails
-// as inconclusive without at least 6 windows of at least 3 samples.
-func GrowLessThan(limit uint64, opts ...Option) types.GomegaMatcher {
-	return &matcher{judge: &growLessThan{limit: limit, settings: newSettings(opts)}}
-}
 
 // growLessThan is the judge of GrowLessThan.
 type growLessThan struct {

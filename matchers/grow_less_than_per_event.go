@@ -6,30 +6,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/onsi/gomega/types"
-
 	"github.com/leakspec/leakspec/matchers/stats"
 	"github.com/leakspec/leakspec/worker/recording"
 )
-
-// GrowLessThanPerEvent succeeds when the floor of the recording's memory
-// (the minima of its windows after the warm-up) grows less than limit bytes
-// per event of the given name, such as "retry": the slope of a Theil–Sen
-// line through the floors against the number of those events that had
-// happened when each floor was reached. It fails only on evidence, when even
-// the lower confidence bound of that slope reaches the limit.
-//
-//	Expect(rec).To(GrowLessThanPerEvent(1*MB, "retry"))
-//
-// This is the matcher for the leak that holds something per message: a
-// worker that keeps every retried exception grows by the same amount per
-// retry however the retries are spread in time. It takes the options
-// WarmUp, Windows, WindowSize and Confidence, and fails as inconclusive
-// without at least 6 windows of at least 3 samples, or when the floors see
-// fewer than 3 different counts of the event.
-func GrowLessThanPerEvent(limit uint64, event string, opts ...Option) types.GomegaMatcher {
-	return &matcher{judge: &growLessThanPerEvent{limit: limit, event: event, settings: newSettings(opts)}}
-}
 
 // growLessThanPerEvent is the judge of GrowLessThanPerEvent.
 type growLessThanPerEvent struct {

@@ -3,8 +3,6 @@ package matchers
 import (
 	"fmt"
 
-	"github.com/onsi/gomega/types"
-
 	"github.com/leakspec/leakspec/matchers/stats"
 	"github.com/leakspec/leakspec/worker/recording"
 )
@@ -14,22 +12,6 @@ type BytesPerMinute float64
 
 // MBPerMinute returns x megabytes (10^6 bytes) a minute.
 func MBPerMinute(x float64) BytesPerMinute { return BytesPerMinute(x * float64(MB)) }
-
-// HaveSlopeBelow succeeds when the floor of the recording's memory (the
-// minima of its windows after the warm-up) is shown to rise slower than
-// rate: the upper confidence bound of its Theil–Sen slope must be below the
-// rate. Unlike the other matchers it passes only on evidence, so a run too
-// short or too noisy to pin the slope down fails, and says so; the rate is
-// a meaningful one, never zero, since no finite run shows a slope of
-// exactly zero.
-//
-//	Expect(rec).To(HaveSlopeBelow(MBPerMinute(5)))
-//
-// It takes the options WarmUp, Windows, WindowSize and Confidence, and fails
-// as inconclusive without at least 6 windows of at least 3 samples.
-func HaveSlopeBelow(rate BytesPerMinute, opts ...Option) types.GomegaMatcher {
-	return &matcher{judge: &haveSlopeBelow{rate: rate, settings: newSettings(opts)}}
-}
 
 // haveSlopeBelow is the judge of HaveSlopeBelow.
 type haveSlopeBelow struct {

@@ -3,34 +3,9 @@ package matchers
 import (
 	"fmt"
 
-	"github.com/onsi/gomega/types"
-
 	"github.com/leakspec/leakspec/matchers/stats"
 	"github.com/leakspec/leakspec/worker/recording"
 )
-
-// PlateauWithin succeeds when the peaks of the recording's memory, after a
-// warm-up, stop rising within budget bytes. It fails only on evidence:
-//
-//   - the late level of the peak envelope (the median peak of the last
-//     quarter of the windows) stands more than budget above its early level
-//     (the median peak of the first quarter), beyond the noise margin; or
-//   - the lower confidence bound of the envelope's Theil–Sen slope, carried
-//     over the time judged, adds more than half the budget.
-//
-// A level sawtooth passes however deep its teeth; peaks that ratchet up
-// fail. Options tune the warm-up, the windows and the confidence.
-//
-//	Expect(rec).To(PlateauWithin(32 * MB))
-//	Expect(rec).To(PlateauWithin(32*MB, WarmUp(2*time.Second), Windows(8)))
-//	Expect(leakyRec).NotTo(PlateauWithin(32 * MB)) // a positive control
-//
-// It accepts a recording.Recording or a *recording.Recording. Without at
-// least 6 windows of at least 3 samples each after the warm-up it fails as
-// inconclusive rather than guess.
-func PlateauWithin(budget uint64, opts ...Option) types.GomegaMatcher {
-	return &matcher{judge: &plateauWithin{budget: budget, settings: newSettings(opts)}}
-}
 
 // plateauWithin is the judge of PlateauWithin.
 type plateauWithin struct {

@@ -5,24 +5,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/onsi/gomega/types"
-
 	"github.com/leakspec/leakspec/matchers/stats"
 	"github.com/leakspec/leakspec/worker/recording"
 )
-
-// StayBelow succeeds when the recording's tree RSS stayed below limit bytes
-// for the whole run, warm-up included: an absolute bound has no warm-up, as
-// a worker that takes the machine down at start takes it down all the same.
-// Under Decide it stops a run the moment a sample reaches the limit.
-//
-//	Expect(rec).To(StayBelow(512 * MB))
-//
-// It accepts a recording.Recording or a *recording.Recording with at least
-// one sample, and takes no options.
-func StayBelow(limit uint64) types.GomegaMatcher {
-	return &matcher{judge: &stayBelow{limit: limit}}
-}
 
 // stayBelow is the judge of StayBelow.
 type stayBelow struct {
