@@ -6,30 +6,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/onsi/gomega/types"
-
 	"github.com/leakspec/leakspec/matchers/stats"
 	"github.com/leakspec/leakspec/worker/recording"
 )
-
-// GrowLessThanPerEvent succeeds when the floor of the recording's memory
-// (the minima of its windows after the warm-up) grows less than limit bytes
-// per event of the given name, such as "retry": the slope of a Theil–Sen
-// line through the floors against the number of those events that had
-// happened when each floor was reached. It fails only on evidence, when even
-// the lower confidence bound of that slope reaches the limit.
-//
-//	Expect(rec).To(GrowLessThanPerEvent(1*MB, "retry"))
-//
-// This is the matcher for the leak that holds something per message: a
-// worker that keeps every retried exception grows by the same amount per
-// retry however the retries are spread in time. It takes the options
-// WarmUp, Windows, WindowSize and Confidence, and fails as inconclusive
-// without at least 6 windows of at least 3 samples, or when the floors see
-// fewer than 3 different counts of the event.
-func GrowLessThanPerEvent(limit uint64, event string, opts ...Option) types.GomegaMatcher {
-	return &matcher{judge: &growLessThanPerEvent{limit: limit, event: event, settings: newSettings(opts)}}
-}
 
 // growLessThanPerEvent is the judge of GrowLessThanPerEvent.
 type growLessThanPerEvent struct {
@@ -45,29 +24,16 @@ func (m *growLessThanPerEvent) bound() Bound {
 }
 
 func (m *growLessThanPerEvent) judge(rec recording.Recording, l look) (finding, error) {
-	if err := m.settings.validate(m.name(), "WarmUp", "Windows", "WindowSize", "Confidence"); err != nil {
+	if err := m.settings.validate(m.name(), windowOptions...); err != nil {
 		return finding{}, err
 	}
 	if m.event == "" {
 		return finding{}, errors.New("GrowLessThanPerEvent needs the name of an event, but was given an empty one")
 	}
-	env, conclusive, err := cut(m.name(), rec, m.settings, l)
-	if err != nil {
-		return finding{}, err
+	env, f, judged, err := openWindows(m, m.settings, rec, l, 0, "floor")
+	if err != nil || !judged {
+		return f, err
 	}
-	at, rss := series(rec)
-	limit := float64(m.limit)
-	f := finding{
-		expectation: m.bound().Expectation,
-		chart:       chart(at, rss, env.WarmUp, "warm-up ends", slices.Min(rss), env.Peak),
-	}
-	if !conclusive {
-		f.outcome = abortedOutcome(rec.Aborted)
-		f.evidence = stats.Beyond
-		f.details = fmt.Sprintf("%s, too few after the %s warm-up to judge its floor", runFigures(env), seconds(env.WarmUp))
-		return f, nil
-	}
-
 	var events []time.Duration
 	for _, e := range rec.Events {
 		if e.Name == m.event {
@@ -75,12 +41,10 @@ func (m *growLessThanPerEvent) judge(rec recording.Recording, l look) (finding, 
 		}
 	}
 	slices.Sort(events)
-	p, err := stats.JudgePerEvent(env, events, limit, l.confidenceOr(m.settings.confidence))
+	p, err := stats.JudgePerEvent(env, events, float64(m.limit), l.confidenceOr(m.settings.confidence))
 	var few *stats.TooFewEventsError
 	switch {
 	case errors.As(err, &few) && rec.Aborted != "":
-		f.outcome = abortedOutcome(rec.Aborted)
-		f.evidence = stats.Beyond
 		f.details = fmt.Sprintf("%s, with too few %q events after the %s warm-up to judge its floor per event", runFigures(env), m.event, seconds(env.WarmUp))
 		return f, nil
 	case errors.As(err, &few):
@@ -93,13 +57,8 @@ func (m *growLessThanPerEvent) judge(rec recording.Recording, l look) (finding, 
 	f.details = fmt.Sprintf("%s; after the %s warm-up the floor of %s grew %s per %q (%s) over %s, %d different counts of them",
 		runFigures(env), seconds(env.WarmUp), windowsFigures(env), smallSize(p.Trend.Slope, true), m.event,
 		boundsIn(p.Trend, p.Confidence, func(v float64) string { return smallSize(v, false) }), count(p.Events, "event"), p.Distinct)
-	switch {
-	case rec.Aborted != "":
-		f.passed, f.evidence = false, stats.Beyond
-		f.outcome = abortedOutcome(rec.Aborted)
-	case f.passed:
-		f.outcome = "it did"
-	default:
+	f.outcome = "it did"
+	if !f.passed {
 		f.outcome = "it grew more"
 	}
 	return f, nil

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,7 +35,10 @@ func (l look) confidenceOr(own float64) float64 {
 type judge interface {
 	// name is the matcher's name, as a spec writes it.
 	name() string
-	// judge judges a valid recording (see recordingOf).
+	// judge judges a valid recording (see recordingOf). It need not word
+	// the outcome of an aborted run, which find overrides; it reads
+	// rec.Aborted only where an aborted run is told rather than refused
+	// as too short.
 	judge(rec recording.Recording, l look) (finding, error)
 	// bound is what the matcher holds a recording to.
 	bound() Bound
@@ -78,7 +82,40 @@ func (m *matcher) find(actual any, l look) (finding, error) {
 	if err != nil {
 		return finding{}, err
 	}
-	return m.judge.judge(rec, l)
+	f, err := m.judge.judge(rec, l)
+	if err == nil && rec.Aborted != "" {
+		// An aborted run never passes, whatever its series shows: the
+		// series stops where the interesting part began.
+		f.passed, f.evidence, f.outcome = false, stats.Beyond, abortedOutcome(rec.Aborted)
+	}
+	return f, err
+}
+
+// windowOptions are the options of the matchers that judge the windows after
+// a warm-up.
+var windowOptions = []string{"WarmUp", "Windows", "WindowSize", "Confidence"}
+
+// openWindows begins the judgement of a matcher that reads the windows after
+// the warm-up: it cuts rec (see cut) and begins j's finding with its
+// expectation and a chart at least room tall above the lowest sample, so
+// that noise well within a budget looks as small as it is. judged is false
+// when an aborted run left too few windows to judge: the finding then tells
+// the run's figures and that they were too few to judge its subject.
+func openWindows(j judge, s settings, rec recording.Recording, l look, room float64, subject string) (env stats.Envelope, f finding, judged bool, err error) {
+	env, judged, err = cut(j.name(), rec, s, l)
+	if err != nil {
+		return env, finding{}, false, err
+	}
+	at, rss := series(rec)
+	floor := slices.Min(rss)
+	f = finding{
+		expectation: j.bound().Expectation,
+		chart:       chart(at, rss, env.WarmUp, "warm-up ends", floor, max(env.Peak, floor+room)),
+	}
+	if !judged {
+		f.details = fmt.Sprintf("%s, too few after the %s warm-up to judge its %s", runFigures(env), seconds(env.WarmUp), subject)
+	}
+	return env, f, judged, nil
 }
 
 // cut leaves out the warm-up of rec's series and cuts the rest into the

@@ -1,83 +1,10 @@
-// Package matchers holds leakspec's Gomega matchers, which judge the memory a
-// worker used during a spec from its recording.Recording.
-//
-//	Expect(rec).To(PlateauWithin(32 * MB))
-//	Expect(rec).To(GrowLessThan(16 * MB))
-//	Expect(rec).To(HaveSlopeBelow(MBPerMinute(5)))
-//	Expect(rec).To(ReturnToBaseline(8 * MB))
-//	Expect(rec).To(StayBelow(1 * GB))
-//	Expect(rec).To(GrowLessThanPerEvent(1*MB, "retry"))
-//
-// where rec is the recording.Recording of a worker's run, or a pointer to it.
-//
-// # What is judged
-//
-// The matchers read the tree RSS series of the recording (Sample.At and
-// Sample.RSS) and its events. Memory is a sawtooth: runtimes free lazily
-// (Python's cyclic collector, glibc arenas, jemalloc decay, Go's scavenger),
-// so RSS climbs while a job allocates and falls back when the runtime gets
-// round to it. A verdict is therefore never drawn from two single samples.
-//
-// All but StayBelow and ReturnToBaseline leave out a warm-up (a fifth of the
-// run, at least a second: WarmUp) and cut the rest into equal windows of
-// time (DefaultWindows, 12: Windows, WindowSize). The maxima of the windows
-// are the peak envelope, which asks "do the peaks stop rising?"; their
-// minima are the floor, which asks "does what the runtime keeps grow?".
-// Levels are medians of a quarter of the windows, so one odd window cannot
-// move them; slopes are Theil–Sen slopes (the median of the slopes between
-// every pair of windows), so a lone spike cannot tilt them; and every slope
-// has a confidence bound (stats.Sen) that widens when neighbouring windows
-// are correlated, as a slowly wandering heap makes them.
-//
-// Verdicts compare with a meaningful budget or rate, never with zero, and
-// all but HaveSlopeBelow fail only on evidence: the growth, less its noise
-// margin or taken at its lower confidence bound, must exceed the budget.
-// More noise therefore makes them more lenient, never less. HaveSlopeBelow
-// is the strict one: it passes only when the upper bound of the slope is
-// below the rate.
-//
-// # Inconclusive runs
-//
-// A run too short to judge (fewer than 6 windows of at least 3 samples after
-// the warm-up, no LoadStart/LoadStop events for ReturnToBaseline, too few
-// events for GrowLessThanPerEvent) fails with an error that starts "<Matcher>
-// is inconclusive: not enough data (need at least ...)". Too little data is
-// never a pass, in the positive or the negated form.
-//
-// # Aborted recordings
-//
-// A recording whose Aborted field is set (for instance because the tree
-// crossed the memory ceiling and the worker was killed) never passes a
-// positive assertion: its series stops where the interesting part began, so
-// it is no evidence of good behaviour, and the failure message leads with
-// the reason. The negated form passes, so a positive control written as
-// Expect(rec).NotTo(PlateauWithin(...)) holds when the known leak blew
-// through the ceiling.
-//
-// # Early verdicts
-//
-// Decide judges a snapshot of a recording that is still running against a
-// Plan (a maximum length and a fixed number of looks) and says Undecided,
-// Passed or Failed; Watch polls a Recorder's snapshots with it until the
-// verdict is certain. See Decide for how the false-alarm rate is kept.
-//
-// # Errors and messages
-//
-// Match fails with an error, in both the positive and the negated form, when
-// it is handed something it cannot judge: a value that is not a
-// recording.Recording or *recording.Recording, a nil pointer, a recording
-// without samples, samples out of time order, an option the matcher does not
-// take or a bad one, or too little data. Otherwise the failure message is a
-// paragraph with the numbers a person needs (baseline, peak, growth, slope
-// and its bounds, windows, duration) followed by a small chart of the
-// series. The positive and negated messages come from one place, so they
-// cannot drift apart.
-//
-// The statistics live in the stats package, free of Gomega; the matchers
-// convert a recording, call it, and put the result into words.
 package matchers
 
-import "github.com/leakspec/leakspec/internal/bytesize"
+import (
+	"github.com/onsi/gomega/types"
+
+	"github.com/leakspec/leakspec/internal/bytesize"
+)
 
 // Sizes in bytes, for writing budgets and limits as PlateauWithin(32 * MB).
 // Decimal units are powers of 1000 and binary units powers of 1024, as their
@@ -90,3 +17,108 @@ const (
 	MiB = bytesize.MiB
 	GiB = bytesize.GiB
 )
+
+// PlateauWithin succeeds when the peaks of the recording's memory, after a
+// warm-up, stop rising within budget bytes. It fails only on evidence:
+//
+//   - the late level of the peak envelope (the median peak of the last
+//     quarter of the windows) stands more than budget above its early level
+//     (the median peak of the first quarter), beyond the noise margin; or
+//   - the lower confidence bound of the envelope's Theil–Sen slope, carried
+//     over the time judged, adds more than half the budget.
+//
+// A level sawtooth passes however deep its teeth; peaks that ratchet up
+// fail. Options tune the warm-up, the windows and the confidence.
+//
+//	Expect(rec).To(PlateauWithin(32 * MB))
+//	Expect(rec).To(PlateauWithin(32*MB, WarmUp(2*time.Second), Windows(8)))
+//	Expect(leakyRec).NotTo(PlateauWithin(32 * MB)) // a positive control
+//
+// It accepts a recording.Recording or a *recording.Recording. Without at
+// least 6 windows of at least 3 samples each after the warm-up it fails as
+// inconclusive rather than guess.
+func PlateauWithin(budget uint64, opts ...Option) types.GomegaMatcher {
+	return &matcher{judge: &plateauWithin{budget: budget, settings: newSettings(opts)}}
+}
+
+// GrowLessThan succeeds when the floor of the recording's memory (the
+// minima of its windows after the warm-up: what the runtime kept, not what
+// it borrowed for a moment) rose less than limit bytes from the start of the
+// judged time to its end. The floor at each end is the median floor of a
+// quarter of the windows, and it fails only when the rise exceeds the limit
+// by more than the noise margin: limit or more beyond the noise.
+//
+//	Expect(rec).To(GrowLessThan(16 * MB))
+//
+// It takes the options WarmUp, Windows, WindowSize and Confidence, and fails
+// as inconclusive without at least 6 windows of at least 3 samples.
+func GrowLessThan(limit uint64, opts ...Option) types.GomegaMatcher {
+	return &matcher{judge: &growLessThan{limit: limit, settings: newSettings(opts)}}
+}
+
+// HaveSlopeBelow succeeds when the floor of the recording's memory (the
+// minima of its windows after the warm-up) is shown to rise slower than
+// rate: the upper confidence bound of its Theil–Sen slope must be below the
+// rate. Unlike the other matchers it passes only on evidence, so a run too
+// short or too noisy to pin the slope down fails, and says so; the rate is
+// a meaningful one, never zero, since no finite run shows a slope of
+// exactly zero.
+//
+//	Expect(rec).To(HaveSlopeBelow(MBPerMinute(5)))
+//
+// It takes the options WarmUp, Windows, WindowSize and Confidence, and fails
+// as inconclusive without at least 6 windows of at least 3 samples.
+func HaveSlopeBelow(rate BytesPerMinute, opts ...Option) types.GomegaMatcher {
+	return &matcher{judge: &haveSlopeBelow{rate: rate, settings: newSettings(opts)}}
+}
+
+// ReturnToBaseline succeeds when, after the load stops, memory comes back
+// to within bytes of its baseline before the load, waiting out allocator
+// decay for up to DefaultDecayLimit (10 s; DecayLimit changes it).
+//
+// The recording must carry the events recording.LoadStart and
+// recording.LoadStop: the baseline is the median of the samples before the
+// first LoadStart, and memory's level after the last LoadStop is the median
+// of a sliding window of DefaultSettle (1 s; WindowSize changes it), so
+// that one stray sample can neither fake a return nor hide one.
+//
+//	Expect(rec).To(ReturnToBaseline(8 * MB))
+//	Expect(rec).To(ReturnToBaseline(8*MB, DecayLimit(30*time.Second)))
+//
+// A recording that ends before memory returned and before the decay limit
+// has passed is inconclusive: it fails, asking to record for longer.
+func ReturnToBaseline(within uint64, opts ...Option) types.GomegaMatcher {
+	return &matcher{judge: &returnToBaseline{within: within, settings: newSettings(opts)}}
+}
+
+// StayBelow succeeds when the recording's tree RSS stayed below limit bytes
+// for the whole run, warm-up included: an absolute bound has no warm-up, as
+// a worker that takes the machine down at start takes it down all the same.
+// Under Decide it stops a run the moment a sample reaches the limit.
+//
+//	Expect(rec).To(StayBelow(512 * MB))
+//
+// It accepts a recording.Recording or a *recording.Recording with at least
+// one sample, and takes no options.
+func StayBelow(limit uint64) types.GomegaMatcher {
+	return &matcher{judge: &stayBelow{limit: limit}}
+}
+
+// GrowLessThanPerEvent succeeds when the floor of the recording's memory
+// (the minima of its windows after the warm-up) grows less than limit bytes
+// per event of the given name, such as "retry": the slope of a Theil–Sen
+// line through the floors against the number of those events that had
+// happened when each floor was reached. It fails only on evidence, when even
+// the lower confidence bound of that slope reaches the limit.
+//
+//	Expect(rec).To(GrowLessThanPerEvent(1*MB, "retry"))
+//
+// This is the matcher for the leak that holds something per message: a
+// worker that keeps every retried exception grows by the same amount per
+// retry however the retries are spread in time. It takes the options
+// WarmUp, Windows, WindowSize and Confidence, and fails as inconclusive
+// without at least 6 windows of at least 3 samples, or when the floors see
+// fewer than 3 different counts of the event.
+func GrowLessThanPerEvent(limit uint64, event string, opts ...Option) types.GomegaMatcher {
+	return &matcher{judge: &growLessThanPerEvent{limit: limit, event: event, settings: newSettings(opts)}}
+}

@@ -2,36 +2,10 @@ package matchers
 
 import (
 	"fmt"
-	"slices"
-
-	"github.com/onsi/gomega/types"
 
 	"github.com/leakspec/leakspec/matchers/stats"
 	"github.com/leakspec/leakspec/worker/recording"
 )
-
-// PlateauWithin succeeds when the peaks of the recording's memory, after a
-// warm-up, stop rising within budget bytes. It fails only on evidence:
-//
-//   - the late level of the peak envelope (the median peak of the last
-//     quarter of the windows) stands more than budget above its early level
-//     (the median peak of the first quarter), beyond the noise margin; or
-//   - the lower confidence bound of the envelope's Theil–Sen slope, carried
-//     over the time judged, adds more than half the budget.
-//
-// A level sawtooth passes however deep its teeth; peaks that ratchet up
-// fail. Options tune the warm-up, the windows and the confidence.
-//
-//	Expect(rec).To(PlateauWithin(32 * MB))
-//	Expect(rec).To(PlateauWithin(32*MB, WarmUp(2*time.Second), Windows(8)))
-//	Expect(leakyRec).NotTo(PlateauWithin(32 * MB)) // a positive control
-//
-// It accepts a recording.Recording or a *recording.Recording. Without at
-// least 6 windows of at least 3 samples each after the warm-up it fails as
-// inconclusive rather than guess.
-func PlateauWithin(budget uint64, opts ...Option) types.GomegaMatcher {
-	return &matcher{judge: &plateauWithin{budget: budget, settings: newSettings(opts)}}
-}
 
 // plateauWithin is the judge of PlateauWithin.
 type plateauWithin struct {
@@ -46,37 +20,19 @@ func (m *plateauWithin) bound() Bound {
 }
 
 func (m *plateauWithin) judge(rec recording.Recording, l look) (finding, error) {
-	if err := m.settings.validate(m.name(), "WarmUp", "Windows", "WindowSize", "Confidence"); err != nil {
+	if err := m.settings.validate(m.name(), windowOptions...); err != nil {
 		return finding{}, err
 	}
-	env, conclusive, err := cut(m.name(), rec, m.settings, l)
-	if err != nil {
-		return finding{}, err
+	budget := float64(m.budget)
+	env, f, judged, err := openWindows(m, m.settings, rec, l, budget, "peaks")
+	if err != nil || !judged {
+		return f, err
 	}
-	at, rss := series(rec)
-	budget, floor := float64(m.budget), slices.Min(rss)
-	f := finding{
-		expectation: m.bound().Expectation,
-		// The chart is at least a budget tall, so that noise well within
-		// the budget looks as small as it is.
-		chart: chart(at, rss, env.WarmUp, "warm-up ends", floor, max(env.Peak, floor+budget)),
-	}
-	if !conclusive {
-		f.outcome = abortedOutcome(rec.Aborted)
-		f.evidence = stats.Beyond
-		f.details = fmt.Sprintf("%s, too few after the %s warm-up to judge its peaks", runFigures(env), seconds(env.WarmUp))
-		return f, nil
-	}
-
-	confidence := l.confidenceOr(m.settings.confidence)
-	p := stats.JudgePlateau(env, budget, confidence, l.horizon)
+	p := stats.JudgePlateau(env, budget, l.confidenceOr(m.settings.confidence), l.horizon)
 	f.evidence = p.Evidence()
 	f.passed = !p.RoseTooFar() && !p.TrendsTooFar()
 	f.details = plateauDetails(p)
 	switch {
-	case rec.Aborted != "":
-		f.passed, f.evidence = false, stats.Beyond
-		f.outcome = abortedOutcome(rec.Aborted)
 	case f.passed:
 		f.outcome = "it did"
 	case p.TrendsTooFar():

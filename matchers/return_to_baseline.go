@@ -6,30 +6,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/onsi/gomega/types"
-
 	"github.com/leakspec/leakspec/matchers/stats"
 	"github.com/leakspec/leakspec/worker/recording"
 )
-
-// ReturnToBaseline succeeds when, after the load stops, memory comes back
-// to within bytes of its baseline before the load, waiting out allocator
-// decay for up to DefaultDecayLimit (10 s; DecayLimit changes it).
-//
-// The recording must carry the events recording.LoadStart and
-// recording.LoadStop: the baseline is the median of the samples before the
-// first LoadStart, and memory's level after the last LoadStop is the median
-// of a sliding window of DefaultSettle (1 s; WindowSize changes it), so
-// that one stray sample can neither fake a return nor hide one.
-//
-//	Expect(rec).To(ReturnToBaseline(8 * MB))
-//	Expect(rec).To(ReturnToBaseline(8*MB, DecayLimit(30*time.Second)))
-//
-// A recording that ends before memory returned and before the decay limit
-// has passed is inconclusive: it fails, asking to record for longer.
-func ReturnToBaseline(within uint64, opts ...Option) types.GomegaMatcher {
-	return &matcher{judge: &returnToBaseline{within: within, settings: newSettings(opts)}}
-}
 
 // returnToBaseline is the judge of ReturnToBaseline.
 type returnToBaseline struct {
@@ -69,14 +48,13 @@ func (m *returnToBaseline) judge(rec recording.Recording, _ look) (finding, erro
 	f.passed = f.evidence == stats.Within
 	f.details = returnDetails(r)
 	switch {
-	case rec.Aborted != "":
-		f.passed, f.evidence = false, stats.Beyond
-		f.outcome = abortedOutcome(rec.Aborted)
 	case f.passed:
 		f.outcome = "it did"
 	case f.evidence == stats.Beyond:
 		f.outcome = "it stayed up"
-	default:
+	case rec.Aborted == "":
+		// A run that goes on may yet come down; an aborted one is told as
+		// it stands.
 		return f, &inconclusiveError{matcher: m.name(),
 			err: &stats.NotEnoughDataError{
 				Need: fmt.Sprintf("%s recorded after the load stopped at %s, to wait out allocator decay", seconds(r.DecayLimit), seconds(stop)),
