@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/leakspec/leakspec/internal/batch"
 )
 
 // DefaultQueue is the queue Celery's worker consumes and its producer
@@ -29,9 +31,6 @@ const (
 	// sep is kombu's separator in binding entries.
 	sep = "\x06\x16"
 )
-
-// enqueueChunk is how many messages EnqueueMany sends in one transaction.
-const enqueueChunk = 500
 
 // Queue is one named Celery queue on a Redis broker.
 type Queue struct {
@@ -63,9 +62,9 @@ func (q *Queue) Enqueue(ctx context.Context, task Task) (string, error) {
 }
 
 // EnqueueMany sends tasks in order and returns their ids. It encodes every
-// task before it sends any, then sends them in transactions of a few
-// hundred. If Redis fails midway, the ids already sent come back with the
-// error.
+// task before it sends any, then sends them in transactions of up to 500
+// tasks or 8 MiB (batch.RedisTransaction). If Redis fails midway, the ids
+// already sent come back with the error.
 func (q *Queue) EnqueueMany(ctx context.Context, tasks []Task) ([]string, error) {
 	now := q.now()
 	ids := make([]string, len(tasks))
@@ -77,24 +76,29 @@ func (q *Queue) EnqueueMany(ctx context.Context, tasks []Task) ([]string, error)
 		}
 		ids[i], messages[i] = id, message
 	}
-	for start := 0; start < len(messages); start += enqueueChunk {
-		chunk := messages[start:min(start+enqueueChunk, len(messages))]
-		_, err := q.rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
-			// Python's producer declares the queue as it publishes: the
-			// binding of the queue to the default exchange.
-			pipe.SAdd(ctx, bindingPrefix+q.name, q.name+sep+sep+q.name)
-			for _, m := range chunk {
-				// kombu pushes on the left and the worker pops on the
-				// right (BRPOP): first in, first out.
-				pipe.LPush(ctx, q.name, m)
-			}
-			return nil
-		})
-		if err != nil {
-			return ids[:start], fmt.Errorf("enqueue tasks %d to %d of %d on %s: %w", start+1, start+len(chunk), len(tasks), q.name, err)
+	size := func(i int) int { return len(messages[i]) }
+	for start, end := range batch.Ranges(len(messages), batch.RedisTransaction, size) {
+		if err := q.push(ctx, messages[start:end]); err != nil {
+			return ids[:start], fmt.Errorf("enqueue tasks %d to %d of %d on %s: %w", start+1, end, len(tasks), q.name, err)
 		}
 	}
 	return ids, nil
+}
+
+// push sends messages as kombu's producer publishes them, in one MULTI.
+func (q *Queue) push(ctx context.Context, messages [][]byte) error {
+	_, err := q.rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+		// Python's producer declares the queue as it publishes: the
+		// binding of the queue to the default exchange.
+		pipe.SAdd(ctx, bindingPrefix+q.name, q.name+sep+sep+q.name)
+		for _, m := range messages {
+			// kombu pushes on the left and the worker pops on the
+			// right (BRPOP): first in, first out.
+			pipe.LPush(ctx, q.name, m)
+		}
+		return nil
+	})
+	return err
 }
 
 // Progress is what Redis shows of a queue's messages.

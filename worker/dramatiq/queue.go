@@ -8,20 +8,13 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/leakspec/leakspec/internal/batch"
 )
 
 // Namespace prefixes every key of Dramatiq's RedisBroker unless the app
 // configures another.
 const Namespace = "dramatiq"
-
-// Transactions of EnqueueMany end at whichever limit comes first: enough
-// messages that round trips stop mattering, and few enough bytes that one
-// EXEC does not block the server (and the worker's fetches) for long when
-// the arguments are large.
-const (
-	chunkMessages = 500
-	chunkBytes    = 8 << 20
-)
 
 // Queue is one named Dramatiq queue in a Redis database, in the default
 // namespace.
@@ -60,8 +53,9 @@ func (q *Queue) Enqueue(ctx context.Context, m Message) (string, error) {
 
 // EnqueueMany enqueues messages in order and returns their message ids. It
 // encodes every message before it writes any, then pipelines them in
-// transactions of up to 500 messages or 8 MiB. If Redis fails midway, the
-// ids of the messages already enqueued come back with the error.
+// transactions of up to 500 messages or 8 MiB (batch.RedisTransaction). If
+// Redis fails midway, the ids of the messages already enqueued come back
+// with the error.
 func (q *Queue) EnqueueMany(ctx context.Context, msgs []Message) ([]string, error) {
 	now := q.now()
 	all := make([]encoded, len(msgs))
@@ -73,12 +67,8 @@ func (q *Queue) EnqueueMany(ctx context.Context, msgs []Message) ([]string, erro
 		all[i] = e
 	}
 	ids := make([]string, 0, len(all))
-	for start := 0; start < len(all); {
-		end, size := start, 0
-		for end < len(all) && end-start < chunkMessages && (end == start || size+len(all[end].data) <= chunkBytes) {
-			size += len(all[end].data)
-			end++
-		}
+	size := func(i int) int { return len(all[i].data) }
+	for start, end := range batch.Ranges(len(all), batch.RedisTransaction, size) {
 		if err := q.push(ctx, all[start:end]); err != nil {
 			return ids, fmt.Errorf("enqueue messages %d to %d of %d on %s: %w", start+1, end, len(all), q.name, err)
 		}
@@ -86,7 +76,6 @@ func (q *Queue) EnqueueMany(ctx context.Context, msgs []Message) ([]string, erro
 		for _, e := range all[start:end] {
 			ids = append(ids, e.messageID)
 		}
-		start = end
 	}
 	return ids, nil
 }

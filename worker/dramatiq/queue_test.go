@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"path/filepath"
@@ -12,6 +13,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/leakspec/leakspec/internal/batch"
+	"github.com/leakspec/leakspec/internal/redisfault"
 )
 
 // The fixed clock of the golden tests; message_timestamp is its Unix time
@@ -236,5 +240,39 @@ func TestEnqueueManyKeepsOrderAcrossTransactions(t *testing.T) {
 	}
 	if want := (Progress{Queued: 1234}); p != want {
 		t.Errorf("Progress = %s, want %s", p, want)
+	}
+}
+
+// TestEnqueueManyReturnsTheIdsEnqueuedBeforeRedisFails fails the second
+// transaction. The messages are large enough that two fill a transaction,
+// so where the first one ends shows the byte limit at work.
+func TestEnqueueManyReturnsTheIdsEnqueuedBeforeRedisFails(t *testing.T) {
+	rdb := newClient(t)
+	lost := errors.New("connection reset")
+	redisfault.FailTransaction(rdb, 2, lost)
+	ctx := context.Background()
+	q := pinned(NewQueue(rdb, ""))
+	big := strings.Repeat("x", batch.RedisTransaction.Bytes*3/8)
+	msgs := make([]Message, 5)
+	for i := range msgs {
+		msgs[i] = Message{ID: fmt.Sprintf("m-%d", i), Actor: "echo", Args: []any{big}}
+	}
+
+	ids, err := q.EnqueueMany(ctx, msgs)
+	if want := "enqueue messages 3 to 4 of 5 on default: connection reset"; err == nil || err.Error() != want || !errors.Is(err, lost) {
+		t.Errorf("EnqueueMany error = %v, want %q", err, want)
+	}
+	if want := []string{"m-0", "m-1"}; !slices.Equal(ids, want) {
+		t.Errorf("EnqueueMany returned ids %q, want %q", ids, want)
+	}
+	list := rdb.LRange(ctx, "dramatiq:default", 0, -1).Val()
+	stored := rdb.HKeys(ctx, "dramatiq:default.msgs").Val()
+	if len(list) != 2 || len(stored) != 2 {
+		t.Errorf("the list holds %d ids and the hash %d messages, want the first transaction's 2 each", len(list), len(stored))
+	}
+	// Progress counts as done what this Queue enqueued and Redis no longer
+	// holds; the messages that were never written must not count.
+	if p, err := q.Progress(ctx); err != nil || p != (Progress{Queued: 2}) {
+		t.Errorf("Progress = %s, %v; want %s", p, err, Progress{Queued: 2})
 	}
 }

@@ -65,6 +65,21 @@ type hash struct {
 	fields []any
 }
 
+// size is how many bytes of keys, names and values writing the hash and
+// queueing its id send.
+func (h hash) size() int {
+	n := len(h.key) + len(h.id)
+	for _, f := range h.fields {
+		switch f := f.(type) {
+		case string:
+			n += len(f)
+		case []byte:
+			n += len(f)
+		}
+	}
+	return n
+}
+
 // encode lays the job out as RQ 1.13's Job.to_dict would for a job enqueued
 // on queue at now.
 func (j Job) encode(queue string, now time.Time) (hash, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"regexp"
 	"slices"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/leakspec/leakspec/internal/batch"
+	"github.com/leakspec/leakspec/internal/redisfault"
 	"github.com/leakspec/leakspec/internal/redistest"
 )
 
@@ -174,7 +177,7 @@ func TestEnqueueManyKeepsOrderAcrossTransactions(t *testing.T) {
 	rdb := newClient(t)
 	ctx := context.Background()
 	q := NewQueue(rdb, "bulk")
-	n := 2*enqueueChunk + 3 // three transactions, the last one short
+	n := 2*batch.RedisTransaction.Items + 3 // three transactions, the last one short
 	jobs := make([]Job, n)
 	for i := range jobs {
 		jobs[i] = Job{Func: "jobs.add", Args: []any{i, i}}
@@ -207,6 +210,37 @@ func TestEnqueueManyKeepsOrderAcrossTransactions(t *testing.T) {
 	data := rdb.HGet(ctx, "rq:job:"+ids[n-1], "data").Val()
 	if err := json.Unmarshal([]byte(data), &args); err != nil || args[2].([]any)[0] != float64(n-1) {
 		t.Errorf("last job's data = %s (%v), want the args of job %d", data, err, n-1)
+	}
+}
+
+// TestEnqueueManyReturnsTheIdsEnqueuedBeforeRedisFails fails the second
+// transaction. The jobs are large enough that two fill a transaction, so
+// where the first one ends shows the byte limit at work.
+func TestEnqueueManyReturnsTheIdsEnqueuedBeforeRedisFails(t *testing.T) {
+	rdb := newClient(t)
+	lost := errors.New("connection reset")
+	redisfault.FailTransaction(rdb, 2, lost)
+	ctx := context.Background()
+	q := NewQueue(rdb, "bulk")
+	big := strings.Repeat("x", batch.RedisTransaction.Bytes*3/8)
+	jobs := make([]Job, 5)
+	for i := range jobs {
+		jobs[i] = Job{ID: fmt.Sprintf("job-%d", i), Func: "jobs.echo", Args: []any{big}}
+	}
+
+	ids, err := q.EnqueueMany(ctx, jobs)
+	if want := "enqueue jobs 3 to 4 of 5 on bulk: connection reset"; err == nil || err.Error() != want || !errors.Is(err, lost) {
+		t.Errorf("EnqueueMany error = %v, want %q", err, want)
+	}
+	want := []string{"job-0", "job-1"}
+	if !slices.Equal(ids, want) {
+		t.Errorf("EnqueueMany returned ids %q, want %q", ids, want)
+	}
+	if got := rdb.LRange(ctx, "rq:queue:bulk", 0, -1).Val(); !slices.Equal(got, want) {
+		t.Errorf("rq:queue:bulk holds %q, want %q", got, want)
+	}
+	if n := rdb.Exists(ctx, "rq:job:job-2", "rq:job:job-3", "rq:job:job-4").Val(); n != 0 {
+		t.Errorf("%d jobs of the failed transaction and after it are stored, want none", n)
 	}
 }
 

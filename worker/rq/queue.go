@@ -13,16 +13,12 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/leakspec/leakspec/internal/batch"
 	"github.com/leakspec/leakspec/worker"
 )
 
 // DefaultQueue is the queue RQ's worker and NewQueue use when none is named.
 const DefaultQueue = "default"
-
-// enqueueChunk is how many jobs EnqueueMany sends in one transaction: big
-// enough that round trips stop mattering, small enough that one EXEC
-// blocks the server (and the worker's BLPOP) for about a millisecond.
-const enqueueChunk = 500
 
 // Queue is one named RQ queue in a Redis database.
 type Queue struct {
@@ -72,9 +68,9 @@ func (q *Queue) Enqueue(ctx context.Context, job Job) (string, error) {
 }
 
 // EnqueueMany enqueues jobs in order and returns their ids. It checks every
-// job before it writes any, then sends them in transactions of a few
-// hundred jobs. If Redis fails midway, the ids of the jobs already
-// enqueued come back with the error.
+// job before it writes any, then sends them in transactions of up to 500
+// jobs or 8 MiB (batch.RedisTransaction). If Redis fails midway, the ids of
+// the jobs already enqueued come back with the error.
 func (q *Queue) EnqueueMany(ctx context.Context, jobs []Job) ([]string, error) {
 	now := q.now()
 	hashes := make([]hash, len(jobs))
@@ -86,12 +82,12 @@ func (q *Queue) EnqueueMany(ctx context.Context, jobs []Job) ([]string, error) {
 		hashes[i] = h
 	}
 	ids := make([]string, 0, len(jobs))
-	for start := 0; start < len(hashes); start += enqueueChunk {
-		chunk := hashes[start:min(start+enqueueChunk, len(hashes))]
-		if err := q.push(ctx, chunk); err != nil {
-			return ids, fmt.Errorf("enqueue jobs %d to %d of %d on %s: %w", start+1, start+len(chunk), len(jobs), q.name, err)
+	size := func(i int) int { return hashes[i].size() }
+	for start, end := range batch.Ranges(len(hashes), batch.RedisTransaction, size) {
+		if err := q.push(ctx, hashes[start:end]); err != nil {
+			return ids, fmt.Errorf("enqueue jobs %d to %d of %d on %s: %w", start+1, end, len(jobs), q.name, err)
 		}
-		for _, h := range chunk {
+		for _, h := range hashes[start:end] {
 			ids = append(ids, h.id)
 		}
 	}
