@@ -98,17 +98,6 @@ func TestEncodeRefuses(t *testing.T) {
 	}
 }
 
-func TestPythonFloat(t *testing.T) {
-	for f, want := range map[float64]string{
-		1: "1.0", 100: "100.0", 1.5: "1.5", -0.25: "-0.25", 0.0001: "0.0001", 1e-5: "1e-05",
-		1e15: "1000000000000000.0", 1e16: "1e+16", 1.5e16: "1.5e+16", 1e100: "1e+100", 0.30000000000000004: "0.30000000000000004", 1.0 / 3: "0.3333333333333333",
-	} {
-		if got := pythonFloat(f); got != want {
-			t.Errorf("pythonFloat(%v) = %q, want %q", f, got, want)
-		}
-	}
-}
-
 func mustJSON(v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {

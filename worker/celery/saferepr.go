@@ -3,12 +3,10 @@ package celery
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"math"
-	"math/big"
-	"strconv"
 	"strings"
+
+	"github.com/leakspec/leakspec/internal/pyrepr"
 )
 
 // reprMaxSize is Celery's argsrepr_maxsize and kwargsrepr_maxsize: the
@@ -143,7 +141,7 @@ func reprTokens(dec *json.Decoder, level int, tokens *[]token) error {
 	case string:
 		*tokens = append(*tokens, token{tokQuoted, v})
 	case json.Number:
-		text, err := pythonNumber(v)
+		text, err := pyrepr.Number(v)
 		if err != nil {
 			return err
 		}
@@ -180,52 +178,6 @@ func closing(open string) string {
 		return "}"
 	}
 	return "]"
-}
-
-// pythonNumber returns str() of the number json.loads makes of n: an int
-// when the literal has no fraction or exponent, otherwise a float.
-func pythonNumber(n json.Number) (string, error) {
-	s := n.String()
-	if !strings.ContainsAny(s, ".eE") {
-		i, ok := new(big.Int).SetString(s, 10)
-		if !ok {
-			return "", fmt.Errorf("number %q is not an integer", s)
-		}
-		return i.String(), nil
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return "", fmt.Errorf("number %q: %w", s, err)
-	}
-	return pythonFloat(f), nil
-}
-
-// pythonFloat returns Python's repr of f: the shortest digits that read
-// back as f, in positional notation with at least one decimal when the
-// exponent is from -5 to 15, in scientific notation with an exponent of at
-// least two digits otherwise.
-func pythonFloat(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	case math.IsNaN(f):
-		return "nan"
-	}
-	sci := strconv.FormatFloat(f, 'e', -1, 64)
-	exp, err := strconv.Atoi(sci[strings.IndexByte(sci, 'e')+1:])
-	if err != nil {
-		panic("strconv wrote an exponent it cannot read: " + sci)
-	}
-	if exp < -4 || exp >= 16 {
-		return sci // Go's 'e' format is Python's here: 1e-05, 1.5e+16
-	}
-	fixed := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.Contains(fixed, ".") {
-		fixed += ".0"
-	}
-	return fixed
 }
 
 // truncate is celery.utils.text.truncate: text of maxlen characters or

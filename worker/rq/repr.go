@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
-	"math/big"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/leakspec/leakspec/internal/pyrepr"
 )
 
 // maxArgRepr is where RQ's description cuts a long argument short.
@@ -94,7 +93,7 @@ func reprValue(dec *json.Decoder) (string, error) {
 	case string:
 		return reprString(tok), nil
 	case json.Number:
-		return reprNumber(tok), nil
+		return pyrepr.Number(tok)
 	case json.Delim:
 		var items []string
 		for dec.More() {
@@ -121,43 +120,6 @@ func reprValue(dec *json.Decoder) (string, error) {
 		return "[" + strings.Join(items, ", ") + "]", nil
 	}
 	return "", fmt.Errorf("read JSON: unexpected token %v", tok)
-}
-
-// reprNumber is Python's repr of a JSON number: an int when the literal has
-// no fraction or exponent, else a float.
-func reprNumber(n json.Number) string {
-	s := n.String()
-	if !strings.ContainsAny(s, ".eE") {
-		if i, ok := new(big.Int).SetString(s, 10); ok {
-			return i.String() // "-0" is the int 0 to Python
-		}
-		return s
-	}
-	f, _ := strconv.ParseFloat(s, 64) // out of range gives ±Inf, as in Python
-	return reprFloat(f)
-}
-
-// reprFloat is Python's repr of a float: the shortest digits that round
-// trip, positional from 1e-4 up to 1e16 and with an exponent beyond.
-func reprFloat(f float64) string {
-	switch {
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	case math.IsNaN(f):
-		return "nan"
-	}
-	sci := strconv.FormatFloat(f, 'e', -1, 64)
-	exp, _ := strconv.Atoi(sci[strings.IndexByte(sci, 'e')+1:])
-	if exp < -4 || exp >= 16 {
-		return sci
-	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.Contains(s, ".") {
-		s += ".0"
-	}
-	return s
 }
 
 // reprString is Python 3's repr of a str: single quotes unless the text has
