@@ -13,12 +13,7 @@ import (
 )
 
 func TestFailTransactionFailsOnlyTheNth(t *testing.T) {
-	opts, err := redis.ParseURL(redistest.Start(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb := redis.NewClient(opts)
-	t.Cleanup(func() { _ = rdb.Close() })
+	rdb := redistest.Client(t)
 	ctx := context.Background()
 	lost := errors.New("connection reset")
 	redisfault.FailTransaction(rdb, 2, lost)

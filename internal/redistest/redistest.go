@@ -6,10 +6,9 @@
 // kills exactly that process when the test ends:
 //
 //	func TestEnqueue(t *testing.T) {
-//		url := redistest.Start(t)
-//		opts, _ := redis.ParseURL(url)
-//		rdb := redis.NewClient(opts)
+//		rdb := redistest.Client(t) // a go-redis client of a server of its own
 //		...
+//		cmd := exec.Command("python3", "producer.py", redistest.URL(rdb))
 //	}
 //
 // Each call starts its own server, so tests that call it never share data

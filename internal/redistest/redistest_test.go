@@ -102,3 +102,23 @@ func TestStartWithPasswordRequiresIt(t *testing.T) {
 		t.Errorf("PING without the password = %v, want NOAUTH", err)
 	}
 }
+
+func TestClientReachesItsOwnServer(t *testing.T) {
+	first, second := redistest.Client(t), redistest.Client(t)
+	ctx := context.Background()
+	if err := first.Set(ctx, "k", "first", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := second.Exists(ctx, "k").Result(); err != nil || got != 0 {
+		t.Errorf("the second client sees %d keys named k (%v), want none: each Client gets a server of its own", got, err)
+	}
+	opts, err := redis.ParseURL(redistest.URL(first))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := redis.NewClient(opts)
+	defer again.Close()
+	if got, err := again.Get(ctx, "k").Result(); err != nil || got != "first" {
+		t.Errorf("a client of URL(first) read %q (%v), want %q", got, err, "first")
+	}
+}

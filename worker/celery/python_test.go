@@ -68,7 +68,7 @@ func TestMessageMatchesPythonCelery(t *testing.T) {
 		{"a retry", Task{Name: "tasks.add", Args: []any{1, 2}, Retries: 3, Countdown: 1500 * time.Millisecond}},
 	}
 
-	rdb := newClient(t)
+	rdb := redistest.Client(t)
 	ctx := context.Background()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -262,7 +262,7 @@ func runPythonSend(t *testing.T, rdb *redis.Client, spec pythonSpec) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(DefaultPython, "-c", sendWithPython, urlOf(rdb), string(specJSON)).CombinedOutput()
+	out, err := exec.Command(DefaultPython, "-c", sendWithPython, redistest.URL(rdb), string(specJSON)).CombinedOutput()
 	if err != nil {
 		t.Fatalf("send with Python Celery: %v\n%s", err, out)
 	}
@@ -289,22 +289,6 @@ func decodeBody(t *testing.T, message map[string]any) []byte {
 		t.Fatalf("body is not base64: %v", err)
 	}
 	return body
-}
-
-func newClient(t *testing.T) *redis.Client {
-	t.Helper()
-	opts, err := redis.ParseURL(redistest.Start(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb := redis.NewClient(opts)
-	t.Cleanup(func() { _ = rdb.Close() })
-	return rdb
-}
-
-// urlOf returns the URL a Python process needs to reach rdb's server.
-func urlOf(rdb *redis.Client) string {
-	return fmt.Sprintf("redis://%s/%d", rdb.Options().Addr, rdb.Options().DB)
 }
 
 func sortedKeys(m map[string]any) []string {

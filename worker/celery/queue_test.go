@@ -11,6 +11,7 @@ import (
 
 	"github.com/leakspec/leakspec/internal/batch"
 	"github.com/leakspec/leakspec/internal/redisfault"
+	"github.com/leakspec/leakspec/internal/redistest"
 )
 
 // TestEnqueueManyReturnsTheIdsEnqueuedBeforeRedisFails fails the second
@@ -18,7 +19,7 @@ import (
 // body grows by a third in base64), so where the first one ends shows the
 // byte limit at work.
 func TestEnqueueManyReturnsTheIdsEnqueuedBeforeRedisFails(t *testing.T) {
-	rdb := newClient(t)
+	rdb := redistest.Client(t)
 	lost := errors.New("connection reset")
 	redisfault.FailTransaction(rdb, 2, lost)
 	ctx := context.Background()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/procfs"
 
+	"github.com/leakspec/leakspec/internal/redistest"
 	"github.com/leakspec/leakspec/worker"
 )
 
@@ -139,7 +140,7 @@ func TestStartWorkerSaysWhatIsWrong(t *testing.T) {
 func TestWorkerRunsTasksFromGo(t *testing.T) {
 	for _, opts := range []WorkerOptions{{Pool: Solo}, {Pool: Prefork, Concurrency: 2}} {
 		t.Run(string(opts.Pool), func(t *testing.T) {
-			rdb := newClient(t)
+			rdb := redistest.Client(t)
 			ctx := context.Background()
 			q := NewQueue(rdb, "")
 			tasks := make([]Task, 20)
@@ -155,7 +156,7 @@ func TestWorkerRunsTasksFromGo(t *testing.T) {
 				t.Fatalf("EnqueueMany: %v", err)
 			}
 
-			opts.RedisURL = urlOf(rdb)
+			opts.RedisURL = redistest.URL(rdb)
 			w := startWorker(t, opts)
 			events := &eventLog{}
 			w.Tasks.RecordTo(events)
@@ -196,10 +197,10 @@ func TestWorkerRunsTasksFromGo(t *testing.T) {
 func TestWorkerRetries(t *testing.T) {
 	for _, opts := range []WorkerOptions{{Pool: Solo}, {Pool: Prefork, Concurrency: 2}} {
 		t.Run(string(opts.Pool), func(t *testing.T) {
-			rdb := newClient(t)
+			rdb := redistest.Client(t)
 			ctx := context.Background()
 			q := NewQueue(rdb, "retries")
-			opts.RedisURL, opts.Queues = urlOf(rdb), []string{"retries"}
+			opts.RedisURL, opts.Queues = redistest.URL(rdb), []string{"retries"}
 			w := startWorker(t, opts)
 			events := &eventLog{}
 			w.Tasks.RecordTo(events)
@@ -230,10 +231,10 @@ func TestWorkerRetries(t *testing.T) {
 // TestProgressSeesARetryWaiting reads, in Redis, a retry held until its
 // ETA: the worker has taken it, so it is unacked, and it is a retry.
 func TestProgressSeesARetryWaiting(t *testing.T) {
-	rdb := newClient(t)
+	rdb := redistest.Client(t)
 	ctx := context.Background()
 	q := NewQueue(rdb, "")
-	w := startWorker(t, WorkerOptions{RedisURL: urlOf(rdb)})
+	w := startWorker(t, WorkerOptions{RedisURL: redistest.URL(rdb)})
 	if _, err := q.Enqueue(ctx, Task{Name: "tasks.add", Args: []any{1, 2}, Retries: 1, Countdown: time.Hour}); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/leakspec/leakspec/internal/redistest"
 )
 
 // enqueueWithPython enqueues messages the way a Python producer does, with
@@ -37,7 +39,7 @@ func TestEnqueueMatchesPythonDramatiq(t *testing.T) {
 	}
 	ctx := context.Background()
 	for _, queue := range []string{"", "reports"} {
-		goRDB, pyRDB := newClient(t), newClient(t)
+		goRDB, pyRDB := redistest.Client(t), redistest.Client(t)
 		q := pinned(NewQueue(goRDB, queue))
 		if _, err := q.EnqueueMany(ctx, msgs); err != nil {
 			t.Fatal(err)
@@ -65,7 +67,7 @@ func TestEnqueueMatchesPythonDramatiq(t *testing.T) {
 				"kwargs": w.Kwargs, "options": json.RawMessage(opts), "id": w.MessageID, "timestamp": w.MessageTimestamp})
 		}
 		arg, _ := json.Marshal(specs)
-		if out, err := exec.Command(python(), "-c", enqueueWithPython, urlOf(pyRDB), string(arg)).CombinedOutput(); err != nil {
+		if out, err := exec.Command(python(), "-c", enqueueWithPython, redistest.URL(pyRDB), string(arg)).CombinedOutput(); err != nil {
 			t.Fatalf("enqueue with Python: %v\n%s", err, out)
 		}
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/leakspec/leakspec/internal/batch"
 	"github.com/leakspec/leakspec/internal/redisfault"
+	"github.com/leakspec/leakspec/internal/redistest"
 )
 
 // The fixed clock of the golden tests; message_timestamp is its Unix time
@@ -68,7 +69,7 @@ func TestEnqueueWritesDramatiqsFormat(t *testing.T) {
 			{ID: "m-6", Actor: "add", Args: []any{3}, Kwargs: map[string]any{"b": 3}},
 		},
 	}}
-	rdb := newClient(t)
+	rdb := redistest.Client(t)
 	ctx := context.Background()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -181,7 +182,7 @@ func TestEnqueueRefusesBadMessages(t *testing.T) {
 		{"negative duration", Message{Actor: "a", Options: Options{MaxAge: -time.Second}}, "MaxAge -1s is not a whole"},
 		{"argument JSON cannot hold", Message{Actor: "a", Args: []any{func() {}}}, "encode message for a: json: unsupported type: func()"},
 	}
-	rdb := newClient(t)
+	rdb := redistest.Client(t)
 	ctx := context.Background()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -201,7 +202,7 @@ func TestEnqueueRefusesBadMessages(t *testing.T) {
 // TestEnqueueManyKeepsOrderAcrossTransactions sends more messages, and more
 // bytes, than one transaction holds.
 func TestEnqueueManyKeepsOrderAcrossTransactions(t *testing.T) {
-	rdb := newClient(t)
+	rdb := redistest.Client(t)
 	ctx := context.Background()
 	big := strings.Repeat("x", 3<<20)
 	var msgs []Message
@@ -247,7 +248,7 @@ func TestEnqueueManyKeepsOrderAcrossTransactions(t *testing.T) {
 // transaction. The messages are large enough that two fill a transaction,
 // so where the first one ends shows the byte limit at work.
 func TestEnqueueManyReturnsTheIdsEnqueuedBeforeRedisFails(t *testing.T) {
-	rdb := newClient(t)
+	rdb := redistest.Client(t)
 	lost := errors.New("connection reset")
 	redisfault.FailTransaction(rdb, 2, lost)
 	ctx := context.Background()

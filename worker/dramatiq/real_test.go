@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/leakspec/leakspec/internal/compactjson"
+	"github.com/leakspec/leakspec/internal/redistest"
 	"github.com/leakspec/leakspec/worker"
 )
 
@@ -91,7 +92,7 @@ func startTestWorker(t *testing.T, rdb *redis.Client, processes int, ev *events)
 		Python:    python(),
 		Dir:       apps(t),
 		Module:    "test_actors",
-		RedisURL:  urlOf(rdb),
+		RedisURL:  redistest.URL(rdb),
 		Processes: processes,
 		LogPath:   filepath.Join(t.TempDir(), "worker.log"),
 	}
@@ -140,7 +141,7 @@ func is(state State) func(MessageStatus) bool {
 // back from Redis and their retries from its log.
 func TestWorkerRunsRetriesAndDeadLetters(t *testing.T) {
 	requireDramatiq(t)
-	rdb := newClient(t)
+	rdb := redistest.Client(t)
 	ctx := context.Background()
 	q := NewQueue(rdb, "")
 	var msgs []Message
@@ -196,7 +197,7 @@ func TestRecordStates(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("retrying", func(t *testing.T) {
-		rdb := newClient(t)
+		rdb := redistest.Client(t)
 		p := startTestWorker(t, rdb, 1, nil)
 		q := NewQueue(rdb, "")
 		// Backoffs of 1-2 s, then 2-4 s, leave time to dump the state
@@ -215,7 +216,7 @@ func TestRecordStates(t *testing.T) {
 	})
 
 	t.Run("busy", func(t *testing.T) {
-		rdb := newClient(t)
+		rdb := redistest.Client(t)
 		p := startTestWorker(t, rdb, 1, nil)
 		q := NewQueue(rdb, "")
 		roles := map[string]string{}

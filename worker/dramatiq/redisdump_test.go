@@ -14,7 +14,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/leakspec/leakspec/internal/compactjson"
-	"github.com/leakspec/leakspec/internal/redistest"
 )
 
 // update rewrites the golden files from what the code writes now; review
@@ -161,21 +160,4 @@ func writeJSON(t testing.TB, path string, v any) {
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// newClient returns a client of a fresh redis-server of its own.
-func newClient(t testing.TB) *redis.Client {
-	t.Helper()
-	opts, err := redis.ParseURL(redistest.Start(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb := redis.NewClient(opts)
-	t.Cleanup(func() { _ = rdb.Close() })
-	return rdb
-}
-
-// urlOf returns the URL of rdb's server, for a worker.
-func urlOf(rdb *redis.Client) string {
-	return fmt.Sprintf("redis://%s/%d", rdb.Options().Addr, rdb.Options().DB)
 }

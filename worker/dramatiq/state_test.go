@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/leakspec/leakspec/internal/redistest"
 )
 
 // recordedState is a Redis database as a real Dramatiq worker left it,
@@ -26,7 +28,7 @@ func loadState(t *testing.T, name string) (recordedState, *Queue) {
 	t.Helper()
 	var s recordedState
 	readJSON(t, filepath.Join("testdata", "states", name+".json"), &s)
-	rdb := newClient(t)
+	rdb := redistest.Client(t)
 	load(t, rdb, s.Redis)
 	q := NewQueue(rdb, "")
 	q.enqueued.Store(s.Enqueued)
@@ -146,7 +148,7 @@ func TestStatusPicksTheNewerCopy(t *testing.T) {
 // TestStatusIgnoresTheIDInsideArguments: the server-side search matches
 // the text "message_id":"<id>" anywhere in a message.
 func TestStatusIgnoresTheIDInsideArguments(t *testing.T) {
-	rdb := newClient(t)
+	rdb := redistest.Client(t)
 	ctx := context.Background()
 	q := NewQueue(rdb, "")
 	if _, err := q.Enqueue(ctx, Message{ID: "real", Actor: "a"}); err != nil {

@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/leakspec/leakspec/internal/batch"
 	"github.com/leakspec/leakspec/internal/redisfault"
 	"github.com/leakspec/leakspec/internal/redistest"
@@ -101,7 +99,7 @@ func TestEnqueueWritesRQsJobHash(t *testing.T) {
 			"status":                "queued",
 		},
 	}}
-	rdb := newClient(t)
+	rdb := redistest.Client(t)
 	ctx := context.Background()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,7 +151,7 @@ func TestEnqueueRejectsJobsRQCannotRun(t *testing.T) {
 		{"args JSON cannot hold", Job{Func: "jobs.add", Args: []any{make(chan int)}}, "encode args"},
 		{"kwargs JSON cannot hold", Job{Func: "jobs.add", Kwargs: map[string]any{"f": func() {}}}, "encode kwargs"},
 	}
-	rdb := newClient(t)
+	rdb := redistest.Client(t)
 	q := NewQueue(rdb, "")
 	ctx := context.Background()
 	for _, tt := range tests {
@@ -174,7 +172,7 @@ func TestEnqueueRejectsJobsRQCannotRun(t *testing.T) {
 }
 
 func TestEnqueueManyKeepsOrderAcrossTransactions(t *testing.T) {
-	rdb := newClient(t)
+	rdb := redistest.Client(t)
 	ctx := context.Background()
 	q := NewQueue(rdb, "bulk")
 	n := 2*batch.RedisTransaction.Items + 3 // three transactions, the last one short
@@ -217,7 +215,7 @@ func TestEnqueueManyKeepsOrderAcrossTransactions(t *testing.T) {
 // transaction. The jobs are large enough that two fill a transaction, so
 // where the first one ends shows the byte limit at work.
 func TestEnqueueManyReturnsTheIdsEnqueuedBeforeRedisFails(t *testing.T) {
-	rdb := newClient(t)
+	rdb := redistest.Client(t)
 	lost := errors.New("connection reset")
 	redisfault.FailTransaction(rdb, 2, lost)
 	ctx := context.Background()
@@ -245,7 +243,7 @@ func TestEnqueueManyReturnsTheIdsEnqueuedBeforeRedisFails(t *testing.T) {
 }
 
 func TestStatusReadsTheJob(t *testing.T) {
-	rdb := newClient(t)
+	rdb := redistest.Client(t)
 	ctx := context.Background()
 	q := NewQueue(rdb, "")
 	q.now = func() time.Time { return goldenTime }
@@ -269,7 +267,7 @@ func TestStatusReadsTheJob(t *testing.T) {
 // BenchmarkEnqueueMany measures enqueueing from Go in batches of 1000 jobs
 // against a local redis-server.
 func BenchmarkEnqueueMany(b *testing.B) {
-	rdb := newClient(b)
+	rdb := redistest.Client(b)
 	ctx := context.Background()
 	q := NewQueue(rdb, "")
 	jobs := make([]Job, 1000)
@@ -282,15 +280,4 @@ func BenchmarkEnqueueMany(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*len(jobs))/b.Elapsed().Seconds(), "jobs/s")
-}
-
-func newClient(t testing.TB) *redis.Client {
-	t.Helper()
-	opts, err := redis.ParseURL(redistest.Start(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb := redis.NewClient(opts)
-	t.Cleanup(func() { _ = rdb.Close() })
-	return rdb
 }

@@ -5,7 +5,6 @@ import (
 	"compress/zlib"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"maps"
 	"os/exec"
@@ -93,7 +92,7 @@ func TestJobHashMatchesPythonRQ(t *testing.T) {
 		python: pythonSpec{Func: "jobs.boom", Retries: 2},
 	}}
 
-	rdb := newClient(t)
+	rdb := redistest.Client(t)
 	ctx := context.Background()
 	stamp := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$`)
 	for _, tt := range tests {
@@ -161,7 +160,7 @@ func runPythonEnqueue(t *testing.T, rdb *redis.Client, spec pythonSpec) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(rq.DefaultPython, "-c", enqueueWithPython, urlOf(rdb), string(specJSON)).CombinedOutput()
+	out, err := exec.Command(rq.DefaultPython, "-c", enqueueWithPython, redistest.URL(rdb), string(specJSON)).CombinedOutput()
 	if err != nil {
 		t.Fatalf("enqueue with Python RQ: %v\n%s", err, out)
 	}
@@ -182,20 +181,4 @@ func inflate(t *testing.T, s string) []byte {
 
 func sortedKeys(m map[string]string) []string {
 	return slices.Sorted(maps.Keys(m))
-}
-
-func newClient(t *testing.T) *redis.Client {
-	t.Helper()
-	opts, err := redis.ParseURL(redistest.Start(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb := redis.NewClient(opts)
-	t.Cleanup(func() { _ = rdb.Close() })
-	return rdb
-}
-
-// urlOf returns the URL a Python process needs to reach rdb's server.
-func urlOf(rdb *redis.Client) string {
-	return fmt.Sprintf("redis://%s/%d", rdb.Options().Addr, rdb.Options().DB)
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leakspec/leakspec/internal/redistest"
 	"github.com/leakspec/leakspec/worker"
 	"github.com/leakspec/leakspec/worker/rq"
 )
@@ -118,7 +119,7 @@ func TestStartWorkerSaysWhatIsMissing(t *testing.T) {
 func TestWorkerRunsEnqueuedJobs(t *testing.T) {
 	for _, forking := range []bool{false, true} {
 		t.Run(fmt.Sprintf("forking=%v", forking), func(t *testing.T) {
-			rdb := newClient(t)
+			rdb := redistest.Client(t)
 			ctx := context.Background()
 			q := rq.NewQueue(rdb, "")
 			jobs := make([]rq.Job, 50)
@@ -134,7 +135,7 @@ func TestWorkerRunsEnqueuedJobs(t *testing.T) {
 				t.Fatalf("Enqueue: %v", err)
 			}
 
-			p := startWorker(t, rq.WorkerOptions{RedisURL: urlOf(rdb), Forking: forking})
+			p := startWorker(t, rq.WorkerOptions{RedisURL: redistest.URL(rdb), Forking: forking})
 			progress, err := q.WaitFinished(untilExit(t, p), len(jobs)+1, 0)
 			if err != nil {
 				t.Fatalf("WaitFinished: %v", err)
@@ -167,7 +168,7 @@ func TestWorkerRunsEnqueuedJobs(t *testing.T) {
 }
 
 func TestWorkerRetriesAFailingJob(t *testing.T) {
-	rdb := newClient(t)
+	rdb := redistest.Client(t)
 	ctx := context.Background()
 	q := rq.NewQueue(rdb, "retries")
 	runs := filepath.Join(t.TempDir(), "runs")
@@ -176,7 +177,7 @@ func TestWorkerRetriesAFailingJob(t *testing.T) {
 		t.Fatalf("Enqueue: %v", err)
 	}
 
-	p := startWorker(t, rq.WorkerOptions{RedisURL: urlOf(rdb), Queues: []string{"retries"}})
+	p := startWorker(t, rq.WorkerOptions{RedisURL: redistest.URL(rdb), Queues: []string{"retries"}})
 	if _, err := q.WaitFinished(untilExit(t, p), 1, 0); err != nil {
 		t.Fatalf("WaitFinished: %v", err)
 	}
@@ -199,7 +200,7 @@ func TestWorkerRetriesAFailingJob(t *testing.T) {
 }
 
 func TestWorkerWithSchedulerRetriesAfterAnInterval(t *testing.T) {
-	rdb := newClient(t)
+	rdb := redistest.Client(t)
 	ctx := context.Background()
 	q := rq.NewQueue(rdb, "")
 	runs := filepath.Join(t.TempDir(), "runs")
@@ -208,7 +209,7 @@ func TestWorkerWithSchedulerRetriesAfterAnInterval(t *testing.T) {
 		t.Fatalf("Enqueue: %v", err)
 	}
 
-	p := startWorker(t, rq.WorkerOptions{RedisURL: urlOf(rdb), Scheduler: true})
+	p := startWorker(t, rq.WorkerOptions{RedisURL: redistest.URL(rdb), Scheduler: true})
 	if _, err := q.WaitFinished(untilExit(t, p), 1, 0); err != nil {
 		t.Fatalf("WaitFinished: %v", err)
 	}
@@ -317,8 +318,8 @@ func TestStartWorkerThatDiesAtStartFailsFastWithItsLog(t *testing.T) {
 }
 
 func TestWaitFinishedEndsWhenAWatchedWorkerDies(t *testing.T) {
-	rdb := newClient(t)
-	p := startWorker(t, rq.WorkerOptions{RedisURL: urlOf(rdb)})
+	rdb := redistest.Client(t)
+	p := startWorker(t, rq.WorkerOptions{RedisURL: redistest.URL(rdb)})
 	q := rq.NewQueue(rdb, "").WatchWorkers(func() []*worker.Process { return []*worker.Process{p} })
 	if _, err := q.Enqueue(context.Background(), rq.Job{Func: "jobs.add", Args: []any{1, 2}}); err != nil {
 		t.Fatal(err)
@@ -337,8 +338,8 @@ func TestWaitFinishedEndsWhenAWatchedWorkerDies(t *testing.T) {
 }
 
 func TestWaitFinishedIgnoresAWorkerItStopped(t *testing.T) {
-	rdb := newClient(t)
-	p := startWorker(t, rq.WorkerOptions{RedisURL: urlOf(rdb)})
+	rdb := redistest.Client(t)
+	p := startWorker(t, rq.WorkerOptions{RedisURL: redistest.URL(rdb)})
 	q := rq.NewQueue(rdb, "").WatchWorkers(func() []*worker.Process { return []*worker.Process{p} })
 	if err := p.Stop(); err != nil {
 		t.Fatal(err)
