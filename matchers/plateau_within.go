@@ -30,25 +30,32 @@ func (m *plateauWithin) judge(rec recording.Recording, l look) (finding, error) 
 	}
 	p := stats.JudgePlateau(env, budget, l.confidenceOr(m.settings.confidence), l.horizon)
 	f.evidence = p.Evidence()
-	f.passed = !p.RoseTooFar() && !p.TrendsTooFar()
+	f.passed = !p.RoseTooFar() && !p.TrendsTooFar() && !p.SitsTooHigh()
 	f.details = plateauDetails(p)
+	// Growth is told first: memory that keeps growing is the worse news,
+	// and it usually sits high too.
 	switch {
 	case f.passed:
 		f.outcome = "it did"
 	case p.TrendsTooFar():
 		f.outcome = "it kept growing"
-	default:
+	case p.RoseTooFar():
 		f.outcome = "its peaks rose too far"
+	default:
+		f.expectation += " of where the load began"
+		f.outcome = fmt.Sprintf("it settled %s above its baseline of %s and stayed there", signedMB(p.Level), mb(p.Baseline))
 	}
 	return f, nil
 }
 
 // plateauDetails tells the numbers of a judgement: first the whole run,
-// then the peaks after the warm-up, which the verdict rests on.
+// then the peaks after the warm-up and the floor they settled on, which the
+// verdict rests on.
 func plateauDetails(p stats.Plateau) string {
 	estimate, _, _ := p.Projected(p.Judged)
 	return fmt.Sprintf("%s; after the %s warm-up the peaks of %s rose %s from their early level of %s (noise margin %s, %s allowed) "+
-		"and trend at %s (%s), %s over the %s judged (%s allowed)",
+		"and trend at %s (%s), %s over the %s judged (%s allowed); the floor of the last %s settled at %s, %s above the baseline (noise margin %s, %s allowed)",
 		runFigures(p.Envelope), seconds(p.WarmUp), windowsFigures(p.Envelope), signedMB(p.Rise), mb(p.Early), mb(p.RiseMargin), mb(p.Budget),
-		mbPerMinute(p.Trend.Slope), bounds(p.Trend, p.Confidence, "MB/min"), signedMB(estimate), seconds(p.Judged), mb(p.TrendBudget()))
+		mbPerMinute(p.Trend.Slope), bounds(p.Trend, p.Confidence, "MB/min"), signedMB(estimate), seconds(p.Judged), mb(p.TrendBudget()),
+		count(p.Ends, "window"), mb(p.Settled), signedMB(p.Level), mb(p.LevelMargin), mb(p.Budget))
 }

@@ -2,8 +2,11 @@ package stats
 
 import "time"
 
-// Plateau judges whether the peak envelope of a series stops rising: how far
-// its late level stands above its early level, and where its trend leads.
+// Plateau judges the two questions of a plateau: whether the peak envelope
+// of a series stops rising (how far its late level stands above its early
+// level, and where its trend leads), and how high the series sits once it
+// has: how far the late level of its floor stands above the baseline, where
+// the load began.
 type Plateau struct {
 	Envelope
 	// Budget is the growth allowed and Confidence the one-sided confidence
@@ -23,6 +26,14 @@ type Plateau struct {
 	RiseMargin  float64
 	// Trend is the Theil–Sen slope of the peaks, in bytes per minute.
 	Trend Trend
+	// Settled is the median floor of the last Ends windows: what the
+	// worker holds between its jobs once the run has gone on, with the
+	// memory a job only borrows left out. Level is Settled less the
+	// Baseline, how far above its start the worker settled, and
+	// LevelMargin the noise in that difference at Confidence.
+	Settled     float64
+	Level       float64
+	LevelMargin float64
 }
 
 // JudgePlateau judges the peak envelope of e against budget at the given
@@ -40,6 +51,19 @@ func JudgePlateau(e Envelope, budget, confidence float64, horizon time.Duration)
 	// series cannot change the rise by even a rounding error.
 	p.Rise = p.Late - p.Early
 	p.RiseMargin = levelMargin(Z(confidence), LocalNoise(peaks), p.Ends)
+	// The level is measured from the baseline, the least memory of the
+	// warm-up, rather than from the first windows after it: a worker can
+	// climb to a high level within the warm-up (reference cycles behind a
+	// lagging collector fill within seconds) and hold it, with peaks as
+	// level as a healthy worker's. The floor, not the peaks, is compared
+	// with it, as a job in flight legitimately borrows memory it gives
+	// back; both are minima, so noise biases them alike. The margin is
+	// that of two levels of Ends values each, which covers the baseline's
+	// noise as if it were a level too.
+	_, floors, _ := e.Floors()
+	p.Settled = Median(floors[len(floors)-p.Ends:])
+	p.Level = p.Settled - e.Baseline
+	p.LevelMargin = levelMargin(Z(confidence), LocalNoise(floors), p.Ends)
 	return p
 }
 
@@ -59,6 +83,11 @@ func (p Plateau) TrendBudget() float64 { return p.Budget / 2 }
 // more than the budget, beyond the noise.
 func (p Plateau) RoseTooFar() bool { return p.Rise-p.RiseMargin > p.Budget }
 
+// SitsTooHigh reports whether the floor settled more than the budget above
+// the baseline, beyond the noise: memory the worker took at the start of
+// the load and kept, however level it then stayed.
+func (p Plateau) SitsTooHigh() bool { return p.Level-p.LevelMargin > p.Budget }
+
 // TrendsTooFar reports whether even the lower bound of the trend, carried
 // over the time judged so far, adds more than TrendBudget: growth that has
 // already happened, not growth a projection expects.
@@ -73,9 +102,10 @@ func (p Plateau) Planned() time.Duration {
 	return max(p.Horizon-p.WarmUp, p.Judged)
 }
 
-// Evidence is Beyond when the peaks rose too far or trend too far, Within
-// when neither the rise with its margin nor the upper bound of the trend
-// projected to the horizon leaves the budget, and Unsure otherwise. For a
+// Evidence is Beyond when the peaks rose too far or trend too far or the
+// floor sits too high, Within when neither the rise nor the level with
+// their margins nor the upper bound of the trend projected to the horizon
+// leaves the budget, and Unsure otherwise. For a
 // run of fixed length the horizon is the series itself; for a run that may
 // stop early, Within promises a plateau to its planned end, while Beyond
 // never rests on a projection: a bounded cache still filling just after the
@@ -84,9 +114,9 @@ func (p Plateau) Planned() time.Duration {
 func (p Plateau) Evidence() Evidence {
 	_, _, upper := p.Projected(p.Planned())
 	switch {
-	case p.RoseTooFar() || p.TrendsTooFar():
+	case p.RoseTooFar() || p.TrendsTooFar() || p.SitsTooHigh():
 		return Beyond
-	case p.Rise+p.RiseMargin <= p.Budget && upper <= p.TrendBudget():
+	case p.Rise+p.RiseMargin <= p.Budget && p.Level+p.LevelMargin <= p.Budget && upper <= p.TrendBudget():
 		return Within
 	default:
 		return Unsure
