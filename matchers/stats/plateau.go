@@ -102,10 +102,13 @@ func (p Plateau) Planned() time.Duration {
 	return max(p.Horizon-p.WarmUp, p.Judged)
 }
 
-// Evidence is Beyond when the peaks rose too far or trend too far or the
-// floor sits too high, Within when neither the rise nor the level with
-// their margins nor the upper bound of the trend projected to the horizon
-// leaves the budget, and Unsure otherwise. For a
+// Evidence is Beyond when the peaks rose too far or trend too far, or when
+// the floor sits too high at the horizon; Within when neither the rise nor
+// the level with their margins nor the upper bound of the trend projected
+// to the horizon leaves the budget; and Unsure otherwise. A floor that sits
+// too high before the horizon is Unsure, not Beyond: a lagging collector
+// or allocator may still give it back (a GC-lagged step down), and only
+// the level the run ends on says that it stayed. For a
 // run of fixed length the horizon is the series itself; for a run that may
 // stop early, Within promises a plateau to its planned end, while Beyond
 // never rests on a projection: a bounded cache still filling just after the
@@ -114,7 +117,7 @@ func (p Plateau) Planned() time.Duration {
 func (p Plateau) Evidence() Evidence {
 	_, _, upper := p.Projected(p.Planned())
 	switch {
-	case p.RoseTooFar() || p.TrendsTooFar() || p.SitsTooHigh():
+	case p.RoseTooFar() || p.TrendsTooFar() || (p.SitsTooHigh() && p.Duration >= p.Horizon):
 		return Beyond
 	case p.Rise+p.RiseMargin <= p.Budget && p.Level+p.LevelMargin <= p.Budget && upper <= p.TrendBudget():
 		return Within
