@@ -305,3 +305,32 @@ func TestPlateauWithinInAGomegaAssertion(t *testing.T) {
 		}
 	}
 }
+
+// TestPlateauWithinFromAnExplicitWarmUp: a warm-up the spec chose says
+// where its load begins, so the level is measured from the floor just after
+// it. held climbed within it and stays; filled's floor rises to its peaks
+// after it.
+func TestPlateauWithinFromAnExplicitWarmUp(t *testing.T) {
+	m := matchers.PlateauWithin(32*matchers.MB, matchers.WarmUp(3*time.Second))
+	if ok, err := m.Match(held()); !ok || err != nil {
+		t.Errorf("held failed from an explicit warm-up: %v\n%s", err, m.FailureMessage(held()))
+	}
+	filled := sampled(250*time.Millisecond, 15*time.Second, func(t time.Duration) uint64 {
+		low := 40 * matchers.MB
+		if t >= 8*time.Second {
+			low = 140 * matchers.MB
+		}
+		if t/(250*time.Millisecond)%2 == 1 {
+			return 148 * matchers.MB
+		}
+		return low
+	})
+	msg := m.FailureMessage(filled)
+	want := "Expected memory to plateau within 32.0 MB of where the load began, but it settled +100.0 MB above its floor of 40.0 MB after the warm-up and stayed there: " +
+		"from a baseline of 40.0 MB it peaked at 148.0 MB (+108.0 MB) over 15.0 s (61 samples); " +
+		"after the 3.0 s warm-up the peaks of 12 windows of 1.0 s rose +0.0 MB from their early level of 148.0 MB (noise margin 0.0 MB, 32.0 MB allowed) and trend at 0.0 MB/min (95 %: 0.0 to 0.0 MB/min), +0.0 MB over the 12.0 s judged (16.0 MB allowed); " +
+		"the floor of the last 3 windows settled at 140.0 MB, +100.0 MB above the first 3 windows' floor of 40.0 MB (noise margin 48.8 MB, 32.0 MB allowed)."
+	if got, _, _ := strings.Cut(msg, "\n"); got != want {
+		t.Errorf("message =\n%s\nwant\n%s", got, want)
+	}
+}

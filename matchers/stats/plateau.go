@@ -1,6 +1,9 @@
 package stats
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // Plateau judges the two questions of a plateau: whether the peak envelope
 // of a series stops rising (how far its late level stands above its early
@@ -28,10 +31,14 @@ type Plateau struct {
 	Trend Trend
 	// Settled is the median floor of the last Ends windows: what the
 	// worker holds between its jobs once the run has gone on, with the
-	// memory a job only borrows left out. Level is Settled less the
-	// Baseline, how far above its start the worker settled, and
-	// LevelMargin the noise in that difference at Confidence.
+	// memory a job only borrows left out. Start is where the load began,
+	// which Level is Settled less: the Baseline, or with FromWarmUp the
+	// median floor of the first Ends windows after the warm-up (see
+	// FromWarmUpEnd). LevelMargin is the noise in that difference at
+	// Confidence.
 	Settled     float64
+	Start       float64
+	FromWarmUp  bool
 	Level       float64
 	LevelMargin float64
 }
@@ -57,14 +64,52 @@ func JudgePlateau(e Envelope, budget, confidence float64, horizon time.Duration)
 	// lagging collector fill within seconds) and hold it, with peaks as
 	// level as a healthy worker's. The floor, not the peaks, is compared
 	// with it, as a job in flight legitimately borrows memory it gives
-	// back; both are minima, so noise biases them alike. The margin is
-	// that of two levels of Ends values each, which covers the baseline's
-	// noise as if it were a level too.
-	_, floors, _ := e.Floors()
+	// back; both are minima, so noise biases them alike.
+	floorMinutes, floors, _ := e.Floors()
 	p.Settled = Median(floors[len(floors)-p.Ends:])
-	p.Level = p.Settled - e.Baseline
-	p.LevelMargin = levelMargin(Z(confidence), LocalNoise(floors), p.Ends)
+	p.Start = e.Baseline
+	p.Level = p.Settled - p.Start
+	p.LevelMargin = settledMargin(Z(confidence), floorMinutes, floors, p.Ends)
 	return p
+}
+
+// FromWarmUpEnd returns the plateau with its level measured from the
+// median floor of the first Ends windows after the warm-up instead of from
+// the baseline: for a spec that chose its warm-up to say that the load it
+// judges begins there, as when a pool's children each hold a message by
+// design from their first task on.
+func (p Plateau) FromWarmUpEnd() Plateau {
+	_, floors, _ := p.Floors()
+	p.Start = Median(floors[:p.Ends])
+	p.FromWarmUp = true
+	p.Level = p.Settled - p.Start
+	return p
+}
+
+// settledMargin returns the noise margin of a settled level, the median of
+// the last ends of floors (at minutes), measured from a baseline taken
+// before them. It adds two kinds of noise: that of two levels of ends
+// values each, from the differences between neighbouring floors
+// (levelMargin), and the slow wander of a heap that fragments and compacts
+// between the baseline and the end, which neighbours share and so cannot
+// show. The wander is the robust spread of the floors around their
+// Theil–Sen line, so that a floor that climbs steadily, which the growth
+// question judges, does not count as noise; a floor that moves otherwise
+// (a step down) widens it, and the margin, as every margin of a
+// fail-on-evidence verdict, errs towards a pass.
+func settledMargin(z float64, minutes, floors []float64, ends int) float64 {
+	local := levelMargin(z, LocalNoise(floors), ends)
+	slope, intercept := TheilSen(minutes, floors)
+	r := make([]float64, len(floors))
+	for i, f := range floors {
+		r[i] = f - (intercept + slope*minutes[i])
+	}
+	center := Median(r)
+	for i := range r {
+		r[i] = math.Abs(r[i] - center)
+	}
+	wander := z * madToSigma * Median(r)
+	return math.Hypot(local, wander)
 }
 
 // Projected returns the trend carried over a span of time: its estimate
@@ -84,7 +129,7 @@ func (p Plateau) TrendBudget() float64 { return p.Budget / 2 }
 func (p Plateau) RoseTooFar() bool { return p.Rise-p.RiseMargin > p.Budget }
 
 // SitsTooHigh reports whether the floor settled more than the budget above
-// the baseline, beyond the noise: memory the worker took at the start of
+// where the load began, beyond the noise: memory the worker took at the start of
 // the load and kept, however level it then stayed.
 func (p Plateau) SitsTooHigh() bool { return p.Level-p.LevelMargin > p.Budget }
 
