@@ -62,7 +62,7 @@ func TestDecideStopsAtTheFirstLookWithEvidence(t *testing.T) {
 		// At 10 s the 12 s warm-up has not ended: nothing to judge yet.
 		// At 20 s, 600 MB/min over the 8 s judged is 80 MB, far beyond
 		// half the budget even at 99.9 %.
-		{"a leak of 600 MB/min", fast, matchers.Failed, 2, "Expected memory to plateau within 32.0 MB, but it kept growing: "},
+		{"a leak of 600 MB/min", fast, matchers.Failed, 2, "Expected memory to plateau within 32.0 MB, but it kept growing, to +187.0 MB above its baseline of 100.0 MB: "},
 		// A level line is level at any confidence: projected over the
 		// 48 s the minute will judge, its upper bound adds nothing.
 		{"a level line", flat, matchers.Passed, 2, "memory did plateau within 32.0 MB: "},

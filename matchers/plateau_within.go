@@ -36,15 +36,20 @@ func (m *plateauWithin) judge(rec recording.Recording, l look) (finding, error) 
 	f.evidence = p.Evidence()
 	f.passed = !p.RoseTooFar() && !p.TrendsTooFar() && !p.SitsTooHigh()
 	f.details = plateauDetails(p)
-	// Growth is told first: memory that keeps growing is the worse news,
-	// and it usually sits high too.
+	// Growth is told first, as the worse news; a floor that also sits too
+	// high is told in the same sentence, so that a reader learns at once
+	// how far above its start memory went.
+	high := ""
+	if p.SitsTooHigh() {
+		high = fmt.Sprintf(", to %s above %s", signedMB(p.Level), startWords(p))
+	}
 	switch {
 	case f.passed:
 		f.outcome = "it did"
 	case p.TrendsTooFar():
-		f.outcome = "it kept growing"
+		f.outcome = "it kept growing" + high
 	case p.RoseTooFar():
-		f.outcome = "its peaks rose too far"
+		f.outcome = "its peaks rose too far" + high
 	default:
 		f.expectation += " of where the load began"
 		f.outcome = fmt.Sprintf("it settled %s above %s and stayed there", signedMB(p.Level), startWords(p))

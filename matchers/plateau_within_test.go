@@ -74,7 +74,7 @@ func TestPlateauWithinMessages(t *testing.T) {
 		{
 			name: "growing",
 			rec:  climb(),
-			want: "Expected memory to plateau within 32.0 MB, but it kept growing: " + climbNumbers + "\n" + climbChart,
+			want: "Expected memory to plateau within 32.0 MB, but it kept growing, to +130.0 MB above its baseline of 40.0 MB: " + climbNumbers + "\n" + climbChart,
 		},
 		{
 			name: "a late step",
@@ -84,7 +84,7 @@ func TestPlateauWithinMessages(t *testing.T) {
 			// level, so the slope is nil and only its upper bound rises,
 			// the more as residuals on either side of a step look like
 			// the strongest autocorrelation.
-			want: "Expected memory to plateau within 32.0 MB, but its peaks rose too far: " +
+			want: "Expected memory to plateau within 32.0 MB, but its peaks rose too far, to +60.0 MB above its baseline of 40.0 MB: " +
 				"from a baseline of 40.0 MB it peaked at 100.0 MB (+60.0 MB) over 15.0 s (61 samples); " +
 				"after the 3.0 s warm-up the peaks of 12 windows of 1.0 s rose +60.0 MB from their early level of 40.0 MB " +
 				"(noise margin 0.0 MB, 32.0 MB allowed) and trend at 0.0 MB/min (95 %, widened for the windows' autocorrelation of 0.95: 0.0 to 582.2 MB/min), " +
@@ -292,7 +292,7 @@ func TestPlateauWithinInAGomegaAssertion(t *testing.T) {
 	g.Expect(recording.Recording{}).NotTo(matchers.PlateauWithin(32 * matchers.MB))
 	want := []string{
 		"Expected memory to plateau within 32.0 MB, but the run was aborted (tree RSS 4.3 GB crossed the 4.0 GiB ceiling): ",
-		"Expected memory to plateau within 32.0 MB, but it kept growing: ",
+		"Expected memory to plateau within 32.0 MB, but it kept growing, to +4352.0 MB above its baseline of 38.0 MB: ",
 		"Expected memory not to plateau within 32.0 MB, but it did: ",
 		"PlateauWithin cannot judge a recording without samples",
 	}
