@@ -136,3 +136,31 @@ func TestWrap(t *testing.T) {
 		}
 	}
 }
+
+func TestWritePlotsDrawsTheTrendThatFailed(t *testing.T) {
+	// Peaks that climb 25 MB over the time judged rise by less than the
+	// 32 MB budget between their early and late levels, so every one stays
+	// in the band; the trend check fails them, and the plot must show that
+	// check: the trend, steeper than its allowance of half the budget.
+	rec := peaksOnALine(180 * mb)
+	f := FiguresOf(rec)
+	spec := SpecSummary{Name: "a steady climb", State: "failed", Verdict: "fail: did not plateau within 32.0 MB", Figures: &f,
+		Judgments: []Judgment{{Expectation: "plateau within 32.0 MB", Budget: 32_000_000}}}
+	stem := filepath.Join(t.TempDir(), "climb")
+	if err := WritePlots(stem, rec, spec); err != nil {
+		t.Fatal(err)
+	}
+	_, svgPath := PlotPaths(stem)
+	data, err := os.ReadFile(svgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{">budget +32.0 MB<", ">trend allowed +16.0 MB over 8 s<", ": too steep<"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("the plot of a trend failure does not say %q", want)
+		}
+	}
+	if !strings.Contains(string(data), "fill:#CF222E") && !strings.Contains(string(data), "rgb(207,34,46)") {
+		t.Error("the title of a failed spec is not red")
+	}
+}
