@@ -165,11 +165,15 @@ type indexRow struct {
 	// Details is the spec's page, Plot its PNG, when it has one.
 	Details, Plot string
 	Cells         []cell
-	Files         []string
+	// Files are the spec's files: the link, and what it shows, the part
+	// of the name after the spec's (csv, log, heap-before.pb.gz, ...).
+	Files [][2]string
 }
 
-// indexColumns name the figures of a row, in the order of indexRow.Cells.
-var indexColumns = []string{"baseline", "peak", "growth", "rise of the peaks", "slope (MB/min)", "budget", "samples", "recorded (s)"}
+// indexColumns name the figures of a row, in the order of indexRow.Cells:
+// a key for scripts and tests, and the heading.
+var indexColumns = [][2]string{{"baseline", "baseline"}, {"peak", "peak"}, {"growth", "growth"}, {"rise", "rise"},
+	{"slope", "slope (MB/min)"}, {"budget", "budget"}, {"samples", "samples"}, {"recorded", "recorded (s)"}}
 
 // indexRowOf lays out one spec's row.
 func indexRowOf(suite string, spec SpecSummary, files []string) indexRow {
@@ -197,7 +201,9 @@ func indexRowOf(suite string, spec SpecSummary, files []string) indexRow {
 			row.Plot = filepath.ToSlash(filepath.Join(suite, name))
 		}
 	}
-	row.Files = files
+	for _, name := range files {
+		row.Files = append(row.Files, [2]string{filepath.ToSlash(filepath.Join(suite, name)), strings.TrimPrefix(name, spec.File+".")})
+	}
 	return row
 }
 
@@ -273,6 +279,6 @@ func formatSeconds(s float64) string {
 }
 
 var indexTemplate = template.Must(template.New("index").Funcs(template.FuncMap{
-	"columns": func() []string { return indexColumns },
+	"columns": func() [][2]string { return indexColumns },
 	"join":    strings.Join,
 }).Parse(indexHTML))

@@ -30,7 +30,8 @@ th button::after { content: " \2195"; color: #999; }
 th[aria-sort=ascending] button::after { content: " \2191"; color: #222; }
 th[aria-sort=descending] button::after { content: " \2193"; color: #222; }
 td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
-td.files { font-size: .85em; }
+td.files { font-size: .85em; min-width: 8em; }
+td.spec { min-width: 16em; }
 .outcome { font-weight: bold; white-space: nowrap; }
 .bad .outcome, .bad .n { color: #cf222e; }
 .unsure .outcome, .unsure .n { color: #9a6700; }
@@ -61,16 +62,16 @@ footer { margin-top: 1.5em; color: #555; font-size: .9em; }
 <th data-type="rank"><button type="button">outcome</button></th>
 <th data-type="text"><button type="button">suite</button></th>
 <th data-type="text"><button type="button">spec</button></th>
-{{range columns}}<th data-type="num"><button type="button">{{.}}</button></th>{{end}}
+{{range columns}}<th data-type="num" data-column="{{index . 0}}"><button type="button">{{index . 1}}</button></th>{{end}}
 <th>files</th>
 </tr></thead>
 <tbody>
 {{range .Rows}}<tr class="{{.Class}}" data-outcome="{{.Outcome}}" data-suite="{{.Suite}}" data-labels="{{join .Labels " "}}" data-order="{{.Order}}">
 <td class="outcome" data-key="{{.Rank}}">{{.Outcome}}</td>
 <td>{{.Suite}}</td>
-<td><a href="{{.Details}}">{{.Name}}</a>{{if ne .Verdict .Outcome}}<div class="verdict">{{.Verdict}}</div>{{end}}{{range .Labels}}<span class="label">{{.}}</span>{{end}}</td>
+<td class="spec"><a href="{{.Details}}">{{.Name}}</a>{{if and (ne .Verdict "pass") (ne .Verdict "skipped")}}<div class="verdict">{{.Verdict}}</div>{{end}}{{range .Labels}}<span class="label">{{.}}</span>{{end}}</td>
 {{range .Cells}}<td class="num" data-key="{{.SortKey}}">{{.Text}}</td>{{end}}
-<td class="files">{{if .Plot}}<a href="{{.Plot}}">plot</a> {{end}}{{$suite := .Suite}}{{range .Files}}<a href="{{$suite}}/{{.}}">{{.}}</a> {{end}}</td>
+<td class="files">{{if .Plot}}<a href="{{.Plot}}">plot</a> {{end}}{{range .Files}}<a href="{{index . 0}}">{{index . 1}}</a> {{end}}</td>
 </tr>
 {{end}}</tbody>
 </table>

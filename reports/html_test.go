@@ -73,7 +73,7 @@ func TestUpdateIndexCoversEverySuite(t *testing.T) {
 		`<div class="verdict">fail: did not plateau within 24.0 MB</div>`,
 		`<span class="label">owner:reports</span>`,
 		`<a href="rq/the-report-job-does-not-keep-its-rows.png">plot</a>`,
-		`<a href="rq/the-report-job-does-not-keep-its-rows.csv">the-report-job-does-not-keep-its-rows.csv</a>`,
+		`<a href="rq/the-report-job-does-not-keep-its-rows.csv">csv</a>`,
 		`<td class="num" data-key="60">60.0 MB</td>`,
 		`<td class="num" data-key="24">+24.0 MB</td>`,
 		`<a href="rq.junit.xml">rq.junit.xml</a>`,
