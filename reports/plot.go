@@ -290,7 +290,7 @@ func addTrend(p *plot.Plot, legend *plot.Legend, env stats.Envelope, budget floa
 	}
 	allowance.Color, allowance.Width, allowance.Dashes = allowColor, vg.Points(1.5), []vg.Length{vg.Points(5), vg.Points(3)}
 	p.Add(allowance)
-	legend.Add("trend allowed +"+bytesize.Format(uint64(judged.TrendBudget()))+over, allowance)
+	legend.Add("trend allowed +"+bytesize.Format(uint64(judged.TrendBudget()))+",\n  half the budget,"+over, allowance)
 	return nil
 }
 
