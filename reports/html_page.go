@@ -46,7 +46,7 @@ footer { margin-top: 1.5em; color: #555; font-size: .9em; }
 </head>
 <body>
 <h1>leakspec report</h1>
-<p class="meta">{{.Specs}} specs in {{len .Suites}} suites{{if .Started}}, started {{.Started}}{{end}}, run time {{.RunTime}}; written {{.Generated}}.</p>
+<p class="meta">{{.Specs}} specs in {{len .Suites}} {{if eq (len .Suites) 1}}suite{{else}}suites{{end}}{{if .Started}}, started {{.Started}}{{end}}, run time {{.RunTime}}; written {{.Generated}}.</p>
 <ul class="totals" id="totals">
 {{range .Totals}}<li class="{{.Class}}{{if not .Count}} zero{{end}}" data-outcome="{{.Outcome}}"><span class="n">{{.Count}}</span>{{.Outcome}}</li>
 {{end}}<li><span class="n">{{.RunTime}}</span>run time</li>
