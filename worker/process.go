@@ -54,6 +54,8 @@ type Command struct {
 	// StopGrace is how long Stop waits after SIGTERM before it sends
 	// SIGKILL. Zero or less means DefaultStopGrace.
 	StopGrace time.Duration
+	// Stop says how Stop ends the worker; StopGraceful when zero.
+	Stop StopMode
 	// TermLeaderOnly makes Stop send its SIGTERM to the leader alone
 	// rather than to the whole group, for workers whose leader stops its
 	// children itself and whose children take a second SIGTERM as an
@@ -84,13 +86,17 @@ type Process struct {
 	done    chan struct{} // closed once the leader is reaped and its output is in the log
 	// termLeaderOnly is Command.TermLeaderOnly.
 	termLeaderOnly bool
+	stopMode       StopMode
 
 	mu sync.Mutex
 	// leaderExited is set before the leader is reaped; no signal is sent to
 	// the group after that, because its id may then be reused.
 	leaderExited bool
-	stopping     bool   // Stop has begun
-	killReason   string // from the first Kill before the leader exited
+	stopping     bool // Stop has begun
+	// escaped are the descendants outside the group that Stop found
+	// before its first signal (see noteEscaped).
+	escaped    []escapee
+	killReason string // from the first Kill before the leader exited
 
 	// Written before done is closed and only read after it.
 	exit      *exitError // how the leader ended
@@ -188,6 +194,7 @@ func Start(ctx context.Context, cmd Command) (*Process, error) {
 		done:    make(chan struct{}),
 
 		termLeaderOnly: cmd.TermLeaderOnly,
+		stopMode:       cmd.Stop,
 	}
 	outputDone := make(chan struct{})
 	go func() {
@@ -272,6 +279,9 @@ func (p *Process) wait(c *exec.Cmd, pipe *os.File, outputDone <-chan struct{}) {
 		// reused until it is reaped, so this is the last moment the group
 		// can be signalled safely. Nothing the worker started outlives it.
 		_ = syscall.Kill(-p.pid, syscall.SIGKILL)
+		// So are the descendants Stop found outside the group, which would
+		// otherwise hold the output open.
+		p.killEscapedLocked()
 	}
 	p.leaderExited = true
 	p.endedByUs = p.stopping || p.killReason != ""
@@ -334,10 +344,12 @@ func (p *Process) Kill(reason string) {
 	_ = syscall.Kill(-p.pid, syscall.SIGKILL)
 }
 
-// Stop ends the worker: SIGTERM to its group (to its leader alone with
-// Command.TermLeaderOnly), up to Command.StopGrace for
-// the leader to exit, then SIGKILL to the group. It returns once the group
-// is gone and the log file is complete and closed. It returns nil when the
+// Stop ends the worker as Command.Stop says (see StopMode); by default,
+// SIGTERM to its group (to its leader alone with Command.TermLeaderOnly), up
+// to Command.StopGrace for the leader to exit, then SIGKILL to the group.
+// Descendants that left the group (setsid) are found before the first
+// signal and killed with the group. It returns once the group is gone and
+// the log file is complete and closed. It returns nil when the
 // worker was ended by Stop or Kill, or had exited with status 0; otherwise
 // it says how the worker had ended, or what is left running.
 //
@@ -353,26 +365,14 @@ func (p *Process) stop() error {
 	p.stopping = true
 	p.mu.Unlock()
 
-	if p.termLeaderOnly {
-		p.signalLeader(syscall.SIGTERM)
-	} else {
-		p.signalGroup(syscall.SIGTERM)
-	}
-	grace := time.NewTimer(p.grace)
-	select {
-	case <-p.done:
-		grace.Stop()
-	case <-grace.C:
-		p.forced.Store(true)
-		p.signalGroup(syscall.SIGKILL)
-		<-p.done
-	}
+	p.noteEscaped()
+	p.end()
 
 	var errs []error
 	if !p.endedByUs && !p.exit.clean {
 		errs = append(errs, fmt.Errorf("stop worker: %w before it was stopped", p.exit))
 	}
-	if err := awaitGroupExit(p.pid); err != nil {
+	if err := errors.Join(awaitGroupExit(p.pid), p.awaitEscaped()); err != nil {
 		errs = append(errs, fmt.Errorf("stop worker: %s: %w", p.name, err))
 	}
 	if p.outputErr != nil {

@@ -364,12 +364,38 @@ func TestStopKillsWholeGroup(t *testing.T) {
 	}
 }
 
-func TestStopReportsProcessThatLeftGroup(t *testing.T) {
-	// setsid moves the sleep into a session, and so a group, of its own:
-	// signals to the worker's group cannot reach it. Stop must not hang on
-	// the output it holds open, and must say that something is left.
+func TestStopKillsDescendantThatLeftGroup(t *testing.T) {
+	// setsid moves the sleep into a session, and so a group, of its own, as
+	// RQ's work horse does: a signal to the worker's group cannot reach it,
+	// but it is still the leader's descendant when Stop begins.
+	for _, mode := range []StopMode{StopGraceful, StopKill, StopChildrenFirst} {
+		t.Run(fmt.Sprint(mode), func(t *testing.T) {
+			p := mustStartWorker(t, Command{
+				Argv:    shArgv(`setsid sh -c 'echo escaped $$; exec sleep 600' & wait`),
+				LogPath: newLogPath(t),
+				Ready:   regexp.MustCompile(`^escaped `),
+				Stop:    mode,
+			})
+			escaped := pidsAfter(t, p, "escaped")[0]
+			t.Cleanup(func() { syscall.Kill(escaped, syscall.SIGKILL) })
+
+			if err := p.Stop(); err != nil {
+				t.Errorf("Stop() = %v, want nil", err)
+			}
+			if isRunning(escaped) {
+				t.Errorf("process %d, which left the group, still runs after Stop", escaped)
+			}
+		})
+	}
+}
+
+func TestStopReportsOrphanThatLeftGroup(t *testing.T) {
+	// The inner shell exits at once, so the sleep is an orphan of init in a
+	// group of its own before Stop begins: nothing in /proc ties it to the
+	// worker any more. Stop must not hang on the output it holds open, and
+	// must say that something is left.
 	p := mustStartWorker(t, Command{
-		Argv:    shArgv(`setsid sh -c 'echo escaped $$; exec sleep 600' & wait`),
+		Argv:    shArgv(`sh -c 'setsid sh -c "echo escaped \$\$; exec sleep 600" &'; sleep 600 & wait`),
 		LogPath: newLogPath(t),
 		Ready:   regexp.MustCompile(`^escaped `),
 	})
