@@ -14,7 +14,13 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/leakspec/leakspec/internal/cgroup"
 )
+
+// newCgroup makes the cgroup a worker is born in; tests replace it to run
+// the process-group path on a machine that has cgroups.
+var newCgroup = cgroup.New
 
 // The values Start uses for Command's zero fields.
 const (
@@ -87,6 +93,10 @@ type Process struct {
 	// termLeaderOnly is Command.TermLeaderOnly.
 	termLeaderOnly bool
 	stopMode       StopMode
+	// cgroup holds the worker's every process when the machine allows it;
+	// cgroupErr says why not when it is nil.
+	cgroup    *cgroup.Group
+	cgroupErr error
 
 	mu sync.Mutex
 	// leaderExited is set before the leader is reaped; no signal is sent to
@@ -160,21 +170,40 @@ func Start(ctx context.Context, cmd Command) (*Process, error) {
 		return nil, fmt.Errorf("start worker: create output pipe: %w", err)
 	}
 
-	c := exec.Command(cmd.Argv[0], cmd.Argv[1:]...)
-	c.Dir = cmd.Dir
-	c.Env = append(os.Environ(), cmd.Env...)
-	c.Stdout, c.Stderr = pipeW, pipeW
-	c.SysProcAttr = &syscall.SysProcAttr{
-		Setpgid: true,
-		// If the test binary itself is SIGKILLed (a CI timeout, kill -9),
-		// nothing runs Stop; Pdeathsig makes the kernel kill the leader
-		// then. Its limits: it reaches the leader only, not the children it
-		// forked, and it fires when the OS thread that started the leader
-		// exits, which Go does only for a goroutine that ends while locked
-		// to its thread (golang/go#27505).
-		Pdeathsig: syscall.SIGKILL,
+	newCmd := func() *exec.Cmd {
+		c := exec.Command(cmd.Argv[0], cmd.Argv[1:]...)
+		c.Dir = cmd.Dir
+		c.Env = append(os.Environ(), cmd.Env...)
+		c.Stdout, c.Stderr = pipeW, pipeW
+		c.SysProcAttr = &syscall.SysProcAttr{
+			Setpgid: true,
+			// If the test binary itself is SIGKILLed (a CI timeout, kill
+			// -9), nothing runs Stop; Pdeathsig makes the kernel kill the
+			// leader then. Its limits: it reaches the leader only, not the
+			// children it forked, and it fires when the OS thread that
+			// started the leader exits, which Go does only for a goroutine
+			// that ends while locked to its thread (golang/go#27505).
+			Pdeathsig: syscall.SIGKILL,
+		}
+		return c
+	}
+	c := newCmd()
+	// Where it can, the worker is born in a cgroup of its own (clone3),
+	// which holds every process it starts, whatever their group.
+	group, groupErr := newCgroup()
+	if group != nil {
+		c.SysProcAttr.UseCgroupFD, c.SysProcAttr.CgroupFD = true, group.FD()
 	}
 	err = c.Start()
+	if err != nil && group != nil {
+		// A kernel without clone3, or a cgroup we may not join: the
+		// process group alone will do.
+		groupErr = fmt.Errorf("start in cgroup %s: %w", group.Path(), err)
+		_ = group.Remove()
+		group = nil
+		c = newCmd()
+		err = c.Start()
+	}
 	// The worker has its own copy of the write end; ours would keep the
 	// pipe from ever reaching end-of-file.
 	pipeW.Close()
@@ -195,6 +224,8 @@ func Start(ctx context.Context, cmd Command) (*Process, error) {
 
 		termLeaderOnly: cmd.TermLeaderOnly,
 		stopMode:       cmd.Stop,
+		cgroup:         group,
+		cgroupErr:      groupErr,
 	}
 	outputDone := make(chan struct{})
 	go func() {
@@ -280,8 +311,10 @@ func (p *Process) wait(c *exec.Cmd, pipe *os.File, outputDone <-chan struct{}) {
 		// can be signalled safely. Nothing the worker started outlives it.
 		_ = syscall.Kill(-p.pid, syscall.SIGKILL)
 		// So are the descendants Stop found outside the group, which would
-		// otherwise hold the output open.
+		// otherwise hold the output open, and whatever is left in the
+		// worker's cgroup.
 		p.killEscapedLocked()
+		p.killCgroup()
 	}
 	p.leaderExited = true
 	p.endedByUs = p.stopping || p.killReason != ""
@@ -342,6 +375,7 @@ func (p *Process) Kill(reason string) {
 		p.killReason = reason
 	}
 	_ = syscall.Kill(-p.pid, syscall.SIGKILL)
+	p.killCgroup()
 }
 
 // Stop ends the worker as Command.Stop says (see StopMode); by default,
@@ -372,7 +406,7 @@ func (p *Process) stop() error {
 	if !p.endedByUs && !p.exit.clean {
 		errs = append(errs, fmt.Errorf("stop worker: %w before it was stopped", p.exit))
 	}
-	if err := errors.Join(awaitGroupExit(p.pid), p.awaitEscaped()); err != nil {
+	if err := errors.Join(awaitGroupExit(p.pid), p.awaitEscaped(), p.removeCgroup()); err != nil {
 		errs = append(errs, fmt.Errorf("stop worker: %s: %w", p.name, err))
 	}
 	if p.outputErr != nil {

@@ -65,6 +65,11 @@ func (p *Process) end() {
 	case StopKill:
 		p.signalGroup(syscall.SIGKILL)
 		p.killEscaped()
+		p.mu.Lock()
+		if !p.leaderExited {
+			p.killCgroup()
+		}
+		p.mu.Unlock()
 		<-p.done
 		return
 	case StopChildrenFirst:
@@ -114,6 +119,9 @@ func (p *Process) killChildren() {
 		return
 	}
 	members, err := groupMembers(p.pid)
+	if p.cgroup != nil {
+		members, err = p.cgroup.Procs(members)
+	}
 	if err == nil {
 		for _, pid := range members {
 			if pid != p.pid {
@@ -172,6 +180,34 @@ func (p *Process) killEscapedLocked() {
 	for _, e := range p.escaped {
 		_ = unix.PidfdSendSignal(e.fd, unix.SIGKILL, nil, 0)
 	}
+}
+
+// killCgroup sends SIGKILL to every process in the worker's cgroup, if it
+// has one. A cgroup, unlike a pid, cannot be reused while we hold it.
+func (p *Process) killCgroup() {
+	if p.cgroup != nil {
+		_ = p.cgroup.Kill()
+	}
+}
+
+// removeCgroup waits until the worker's cgroup is empty and removes it.
+func (p *Process) removeCgroup() error {
+	if p.cgroup == nil {
+		return nil
+	}
+	if err := p.cgroup.AwaitEmpty(groupExitTimeout); err != nil {
+		return err
+	}
+	return p.cgroup.Remove()
+}
+
+// Containment says what holds the worker's processes for Stop and for the
+// sampler: its own cgroup v2, or its process group alone and why.
+func (p *Process) Containment() string {
+	if p.cgroup != nil {
+		return "cgroup v2 " + p.cgroup.Path()
+	}
+	return fmt.Sprintf("process group %d (no cgroup of its own: %v)", p.pid, p.cgroupErr)
 }
 
 // relaySettle is how long StopChildrenFirst leaves the leader, once it has
