@@ -214,12 +214,7 @@ func enableMemory(parent string) error {
 		return err
 	}
 	if !hasWord(string(available), "memory") {
-		reason := fmt.Sprintf("the cgroup v2 %s offers no memory controller (its cgroup.controllers lists %q)",
-			parent, strings.TrimSpace(string(available)))
-		if h := v1Hierarchy("/proc/cgroups", "memory"); h > 0 {
-			reason += fmt.Sprintf("; the kernel has bound it to cgroup v1 hierarchy %d (a hybrid setup), and a controller serves one hierarchy only", h)
-		}
-		return errors.New(reason)
+		return enableMemoryReason(parent)
 	}
 	if err := os.WriteFile(control, []byte("+memory"), 0); err != nil {
 		return fmt.Errorf("enable the memory controller for the children of %s: %w", parent, err)
@@ -274,4 +269,48 @@ func removeStale(parent string) {
 			_ = os.Remove(filepath.Join(parent, e.Name())) // fails, harmlessly, while populated
 		}
 	}
+}
+
+// Of returns the Group that New made and that process pid runs in, or nil
+// when pid runs in no such cgroup (or cannot be read). The Group has no
+// open directory: it is for Procs and Memory, not for clone3.
+func Of(pid int) *Group {
+	mount, err := cgroup2Mount("/proc/self/mountinfo")
+	if err != nil {
+		return nil
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+	if err != nil {
+		return nil
+	}
+	for line := range strings.Lines(string(b)) {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "0::")
+		if !ok || !strings.HasPrefix(filepath.Base(rest), prefix) {
+			continue
+		}
+		g := &Group{path: filepath.Join(mount, rest), fd: -1}
+		if _, err := os.Stat(filepath.Join(g.path, "memory.current")); err != nil {
+			g.memoryErr = enableMemoryReason(filepath.Dir(g.path))
+		}
+		return g
+	}
+	return nil
+}
+
+// enableMemoryReason says why the children of parent have no memory
+// counters, without trying to enable them.
+func enableMemoryReason(parent string) error {
+	available, err := os.ReadFile(filepath.Join(parent, "cgroup.controllers"))
+	if err != nil {
+		return err
+	}
+	if !hasWord(string(available), "memory") {
+		reason := fmt.Sprintf("the cgroup v2 %s offers no memory controller (its cgroup.controllers lists %q)",
+			parent, strings.TrimSpace(string(available)))
+		if h := v1Hierarchy("/proc/cgroups", "memory"); h > 0 {
+			reason += fmt.Sprintf("; the kernel has bound it to cgroup v1 hierarchy %d (a hybrid setup), and a controller serves one hierarchy only", h)
+		}
+		return errors.New(reason)
+	}
+	return fmt.Errorf("the memory controller is not enabled in %s/cgroup.subtree_control", parent)
 }
