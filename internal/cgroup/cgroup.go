@@ -248,8 +248,10 @@ func hasWord(s, word string) bool {
 	return false
 }
 
-// removeStale removes the empty cgroups that a process of this package,
-// since gone (a test binary killed by a timeout), left under parent.
+// removeStale ends and removes the cgroups that a process of this package,
+// since gone, left under parent: a test binary killed with SIGKILL (a CI
+// timeout) runs no Stop, and Pdeathsig reaches its workers' leaders only.
+// Their children are killed here, at the next run, whatever their group.
 func removeStale(parent string) {
 	entries, err := os.ReadDir(parent)
 	if err != nil {
@@ -266,7 +268,10 @@ func removeStale(parent string) {
 			continue
 		}
 		if syscall.Kill(pid, 0) == syscall.ESRCH {
-			_ = os.Remove(filepath.Join(parent, e.Name())) // fails, harmlessly, while populated
+			stale := &Group{path: filepath.Join(parent, e.Name()), fd: -1}
+			_ = stale.Kill()
+			_ = stale.AwaitEmpty(time.Second)
+			_ = stale.Remove()
 		}
 	}
 }

@@ -123,3 +123,46 @@ func TestParseMemoryStat(t *testing.T) {
 		t.Errorf("parseMemoryStat of a bad number = %v, want the line quoted", err)
 	}
 }
+
+func TestNewEndsTheCgroupOfAProcessThatIsGone(t *testing.T) {
+	g := newGroup(t)
+	// A cgroup named for a pid that has exited, as a killed test binary
+	// leaves it, with a process still in it.
+	gone := exec.Command("/bin/true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	stalePath := strings.Replace(g.Path(), prefix+strconv.Itoa(os.Getpid()), prefix+strconv.Itoa(gone.Process.Pid), 1)
+	if err := os.Mkdir(stalePath, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stale := &Group{path: stalePath, fd: -1}
+	t.Cleanup(func() { _ = stale.Kill(); _ = stale.AwaitEmpty(time.Second); _ = stale.Remove() })
+	fd, err := syscall.Open(stalePath, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	left := exec.Command("/bin/sleep", "600")
+	left.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
+	err = left.Start()
+	syscall.Close(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- left.Wait() }()
+
+	g2, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = g2.Remove() })
+	select {
+	case <-exited:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("the process left in %s still runs after New", stalePath)
+	}
+	if _, err := os.Stat(stalePath); !os.IsNotExist(err) {
+		t.Errorf("the stale cgroup %s is still there: %v", stalePath, err)
+	}
+}
