@@ -399,14 +399,24 @@ func (p *Process) stop() error {
 	p.stopping = true
 	p.mu.Unlock()
 
-	p.noteEscaped()
+	if p.cgroup == nil {
+		// A cgroup holds the escapees anyway, and the listing costs a scan
+		// of /proc.
+		p.noteEscaped()
+	}
 	p.end()
 
 	var errs []error
 	if !p.endedByUs && !p.exit.clean {
 		errs = append(errs, fmt.Errorf("stop worker: %w before it was stopped", p.exit))
 	}
-	if err := errors.Join(awaitGroupExit(p.pid), p.awaitEscaped(), p.removeCgroup()); err != nil {
+	// Every process of the group is in the cgroup, when there is one, and
+	// its emptiness is one small read where the group's is a scan of /proc.
+	awaitGone := func() error { return errors.Join(awaitGroupExit(p.pid), p.awaitEscaped()) }
+	if p.cgroup != nil {
+		awaitGone = p.removeCgroup
+	}
+	if err := awaitGone(); err != nil {
 		errs = append(errs, fmt.Errorf("stop worker: %s: %w", p.name, err))
 	}
 	if p.outputErr != nil {
