@@ -216,6 +216,14 @@ func enableMemory(parent string) error {
 	if !hasWord(string(available), "memory") {
 		return enableMemoryReason(parent)
 	}
+	// Only the root cgroup has no cgroup.type. Enabling a controller there
+	// changes the whole machine, which a test must not do.
+	if _, err := os.Stat(filepath.Join(parent, "cgroup.type")); errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("the memory controller is not enabled in the root cgroup's %s, and leakspec leaves the machine's root cgroup as it is", control)
+	}
+	// In a cgroup that holds processes, as most do, the kernel refuses
+	// with EBUSY: controllers go to the children of a cgroup only when it
+	// has no processes of its own.
 	if err := os.WriteFile(control, []byte("+memory"), 0); err != nil {
 		return fmt.Errorf("enable the memory controller for the children of %s: %w", parent, err)
 	}
