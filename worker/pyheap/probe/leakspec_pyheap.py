@@ -1,0 +1,420 @@
+"""leakspec's heap probe: answers a spec's questions about this process's
+Python heap over a Unix socket, <LEAKSPEC_PYHEAP_DIR>/<pid>.sock.
+
+One request per connection, one JSON line each way:
+
+  {"cmd": "start", "frames": 8}        tracemalloc.start(frames)
+  {"cmd": "snapshot", "path": P, "top": N}
+      writes the N largest allocation sites (grouped by traceback) and the
+      process's totals to P as JSON
+  {"cmd": "collect"}                   gc.collect(), and what it freed
+  {"cmd": "retainers", "objects": K, "min_bytes": B, "seconds": S}
+      for the K largest objects traced since start and still alive, a
+      chain of referrers to a root
+
+Every command is bounded (a deadline, object caps) and runs on the probe's
+own daemon thread: the worker's threads go on while it runs, and a probe that
+fails answers with {"error": ...} rather than raising into the worker.
+"""
+
+import gc
+import json
+import linecache
+import os
+import socket
+import sys
+import threading
+import time
+import tracemalloc
+
+_state = {"server": None, "pid": None}
+_THIS_FILE = os.path.abspath(__file__)
+
+
+def listen():
+    """Start the listener in this process, and in every child forked later."""
+    _serve()
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_serve)
+
+
+def _serve():
+    directory = os.environ.get("LEAKSPEC_PYHEAP_DIR")
+    if not directory:
+        return
+    # A forked child inherits the parent's listening socket object but not
+    # its thread; it gets its own socket, named by its own pid.
+    old = _state["server"]
+    if old is not None and _state["pid"] != os.getpid():
+        try:
+            old.close()
+        except OSError:
+            pass
+    pid = os.getpid()
+    path = os.path.join(directory, "%d.sock" % pid)
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(4)
+    _state["server"], _state["pid"] = server, pid
+    thread = threading.Thread(target=_accept, args=(server,), name="leakspec-pyheap", daemon=True)
+    thread.start()
+
+
+def _accept(server):
+    while True:
+        try:
+            conn, _ = server.accept()
+        except OSError:
+            return
+        try:
+            conn.settimeout(120)
+            reply = _handle(_read_line(conn))
+        except Exception as exc:
+            reply = {"error": "%s: %s" % (type(exc).__name__, exc)}
+        try:
+            conn.sendall(json.dumps(reply).encode() + b"\n")
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+
+def _read_line(conn):
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return json.loads(data or b"{}")
+
+
+def _handle(req):
+    cmd = req.get("cmd")
+    if cmd == "start":
+        frames = int(req.get("frames", 8))
+        if tracemalloc.is_tracing():
+            tracemalloc.stop()
+        tracemalloc.start(frames)
+        return {"pid": os.getpid(), "tracing": True, "frames": frames}
+    if cmd == "snapshot":
+        return _snapshot(req["path"], int(req.get("top", 3000)))
+    if cmd == "collect":
+        return _collect()
+    if cmd == "retainers":
+        return _retainers(int(req.get("objects", 3)), int(req.get("min_bytes", 1 << 20)),
+                          float(req.get("seconds", 10)), int(req.get("depth", 24)))
+    if cmd == "ping":
+        return {"pid": os.getpid(), "tracing": tracemalloc.is_tracing()}
+    raise ValueError("unknown command %r" % (cmd,))
+
+
+def _rss():
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return 0
+
+
+def _totals():
+    traced = tracemalloc.get_traced_memory()[0] if tracemalloc.is_tracing() else 0
+    return {"pid": os.getpid(), "rss": _rss(), "traced": traced,
+            "gc_objects": len(gc.get_objects()), "gc_counts": list(gc.get_count())}
+
+
+def _snapshot(path, top):
+    out = _totals()
+    out["tracing"] = tracemalloc.is_tracing()
+    sites = []
+    if tracemalloc.is_tracing():
+        snap = tracemalloc.take_snapshot().filter_traces((
+            tracemalloc.Filter(False, tracemalloc.__file__),
+            tracemalloc.Filter(False, _THIS_FILE),
+        ))
+        stats = snap.statistics("traceback")
+        for stat in stats[:top]:
+            frames = _frames(stat.traceback)
+            if frames:
+                frames[0]["code"] = linecache.getline(frames[0]["file"], frames[0]["line"]).strip()
+            sites.append({"size": stat.size, "count": stat.count, "frames": frames})
+        out["sites_total"] = len(stats)
+        del snap, stats
+    out["sites"] = sites
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(out, f)
+    os.replace(tmp, path)
+    return {k: v for k, v in out.items() if k != "sites"}
+
+
+def _frames(traceback):
+    # tracemalloc lists the oldest frame first; a report reads innermost
+    # first, the line that allocated.
+    return [{"file": f.filename, "line": f.lineno} for f in reversed(traceback)]
+
+
+def _collect():
+    before = _totals()
+    collected = gc.collect()
+    after = _totals()
+    return {"pid": os.getpid(), "collected": collected,
+            "objects_before": before["gc_objects"], "objects_after": after["gc_objects"],
+            "rss_before": before["rss"], "rss_after": after["rss"],
+            "traced_before": before["traced"], "traced_after": after["traced"]}
+
+
+# ---- retainers ---------------------------------------------------------
+
+class _Budget(Exception):
+    pass
+
+
+def _retainers(k, min_bytes, seconds, depth):
+    deadline = time.monotonic() + seconds
+    if not tracemalloc.is_tracing():
+        return {"pid": os.getpid(), "error": "tracing is off: send start first"}
+    objs = gc.get_objects()
+    ignore = {id(objs)}
+    ignore.update(id(f) for f in _own_frames())
+    targets = _largest_traced(objs, k, min_bytes, deadline, ignore)
+    chains = []
+    for obj in targets:
+        chain, complete = _chain_to_root(obj, objs, ignore, deadline, depth)
+        tb = tracemalloc.get_object_traceback(obj)
+        chains.append({
+            "type": type(obj).__name__, "size": sys.getsizeof(obj),
+            "allocated": _frames(tb) if tb else [],
+            "chain": chain, "complete": complete,
+        })
+    del objs, targets
+    return {"pid": os.getpid(), "objects": chains,
+            "timed_out": time.monotonic() > deadline}
+
+
+def _own_frames():
+    frame = sys._getframe()
+    while frame is not None:
+        yield frame
+        frame = frame.f_back
+
+
+def _largest_traced(objs, k, min_bytes, deadline, ignore):
+    """The k largest objects, at least min_bytes each, that were allocated
+    since tracing started and are alive. gc.get_objects() holds containers
+    only, so their referents are looked at too: a bytes or a str is where the
+    memory usually is."""
+    best = []  # (size, id, obj), at most k
+    seen = set()
+
+    def consider(o):
+        i = id(o)
+        if i in seen or i in ignore:
+            return
+        seen.add(i)
+        try:
+            size = sys.getsizeof(o)
+        except Exception:
+            return
+        if size < min_bytes or (len(best) == k and size <= best[-1][0]):
+            return
+        if tracemalloc.get_object_traceback(o) is None:
+            return
+        best.append((size, i, o))
+        best.sort(key=lambda t: -t[0])
+        del best[k:]
+
+    for n, o in enumerate(objs):
+        if n % 4096 == 0 and time.monotonic() > deadline:
+            break
+        consider(o)
+        for r in gc.get_referents(o):
+            consider(r)
+    return [o for _, _, o in best]
+
+
+def _roots():
+    modules = {}
+    for name, mod in list(sys.modules.items()):
+        d = getattr(mod, "__dict__", None)
+        if isinstance(d, dict):
+            modules[id(d)] = name
+    frames = {}
+    for tid, frame in sys._current_frames().items():
+        if tid == threading.get_ident():
+            continue
+        while frame is not None:
+            frames[id(frame)] = tid
+            frame = frame.f_back
+    return modules, frames
+
+
+def _chain_to_root(target, objs, ignore, deadline, depth):
+    """Breadth-first over referrers from target, one pass over the gc's
+    objects per level, until a root: a module's globals, a frame of a live
+    thread, or a coroutine that is running or suspended. Returns the hops
+    from target outwards, and whether a root was reached."""
+    modules, frames = _roots()
+    parent = {id(target): None}  # child id -> (referrer, child)
+    frontier = {id(target): target}
+    ignore = set(ignore) | {id(parent), id(frontier)}
+    found = None
+    for _ in range(depth):
+        if not frontier or time.monotonic() > deadline:
+            break
+        ignore.add(id(frontier))
+        nxt = {}
+        for n, o in enumerate(objs):
+            if n % 4096 == 0 and time.monotonic() > deadline:
+                break
+            oid = id(o)
+            if oid in ignore or oid in parent:
+                continue
+            for r in gc.get_referents(o):
+                rid = id(r)
+                if rid in frontier:
+                    parent[oid] = (o, frontier[rid])
+                    nxt[oid] = o
+                    if oid in modules or oid in frames or _is_running_coroutine(o):
+                        found = o
+                    break
+            if found is not None:
+                break
+        if found is not None:
+            break
+        frontier = nxt
+    if found is None:
+        # No root in reach: report the longest path found, from any object
+        # of the last level.
+        end = next(iter(frontier.values()), None) if frontier else None
+        return _describe(end, target, parent, modules, frames), False
+    return _describe(found, target, parent, modules, frames), True
+
+
+def _is_running_coroutine(o):
+    name = type(o).__name__
+    return (name == "coroutine" and o.cr_frame is not None) or name == "Task"
+
+
+def _describe(end, target, parent, modules, frames):
+    """The hops from target to end, each a string naming the referrer and
+    how it holds the next object."""
+    if end is None:
+        return [_label(target)]
+    path = []  # referrers from end back to target
+    o = end
+    while o is not None and o is not target:
+        link = parent.get(id(o))
+        if link is None:
+            break
+        referrer, child = link
+        path.append((referrer, child))
+        o = child
+    path.reverse()  # innermost first
+    hops = [_label(target)]
+    i = 0
+    while i < len(path):
+        referrer, child = path[i]
+        # An instance's __dict__ reads better as Owner.attr.
+        if isinstance(referrer, dict) and i + 1 < len(path):
+            owner = path[i + 1][0]
+            if getattr(owner, "__dict__", None) is referrer:
+                hops.append(_attr_hop(owner, child))
+                i += 2
+                continue
+        hops.append(_hop(referrer, child, modules, frames))
+        i += 1
+    return hops
+
+
+def _label(o):
+    return "%s (%s)" % (type(o).__name__, _size(sys.getsizeof(o)))
+
+
+def _size(n):
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return ("%d %s" % (n, unit)) if unit == "B" else ("%.1f %s" % (n, unit))
+        n /= 1000.0
+
+
+def _qual(o):
+    t = type(o)
+    return t.__name__ if t.__module__ in ("builtins", None) else "%s.%s" % (t.__module__, t.__qualname__)
+
+
+def _attr_hop(owner, child):
+    d = getattr(owner, "__dict__", None)
+    if isinstance(d, dict):
+        for key, value in list(d.items()):
+            if value is child:
+                return "%s.%s" % (type(owner).__qualname__, key)
+    for name in _slot_names(type(owner)):
+        try:
+            if getattr(owner, name) is child:
+                return "%s.%s" % (type(owner).__qualname__, name)
+        except Exception:
+            continue
+    return _qual(owner)
+
+
+def _slot_names(t):
+    # Only C-level fields and __slots__: reading them runs no user code,
+    # unlike a property.
+    names = ["args", "__traceback__", "__context__", "__cause__", "__self__",
+             "__func__", "__closure__", "cr_frame", "gi_frame", "tb_frame", "tb_next", "f_back"]
+    for klass in t.__mro__:
+        for name, value in vars(klass).items():
+            kind = type(value).__name__
+            if kind in ("member_descriptor", "getset_descriptor") and name not in names:
+                names.append(name)
+    return names
+
+
+def _hop(referrer, child, modules, frames):
+    rid = id(referrer)
+    if rid in modules:
+        for key, value in list(referrer.items()):
+            if value is child:
+                return "%s.%s (module global)" % (modules[rid], key)
+        return "%s (module globals)" % modules[rid]
+    if rid in frames or type(referrer).__name__ == "frame":
+        code = referrer.f_code
+        name = "%s() at %s:%d" % (code.co_name, os.path.basename(code.co_filename), referrer.f_lineno)
+        local = ""
+        try:
+            for key, value in list(referrer.f_locals.items()):
+                if value is child:
+                    local = " local %s" % key
+                    break
+        except Exception:
+            pass
+        where = " (frame of thread %d)" % frames[rid] if rid in frames else " (frame)"
+        return "%s%s%s" % (name, local, where)
+    if isinstance(referrer, dict):
+        for key, value in list(referrer.items()):
+            if value is child:
+                return "dict[%s]" % _short_repr(key)
+            if key is child:
+                return "dict key"
+        return "dict"
+    if isinstance(referrer, (list, tuple)):
+        for n, value in enumerate(referrer):
+            if value is child:
+                return "%s[%d]" % (type(referrer).__name__, n)
+        return type(referrer).__name__
+    if isinstance(referrer, (set, frozenset)):
+        return type(referrer).__name__
+    hop = _attr_hop(referrer, child)
+    if _is_running_coroutine(referrer):
+        hop += " (running coroutine)"
+    return hop
+
+
+def _short_repr(key):
+    text = repr(key) if isinstance(key, (str, int, bytes, float)) else type(key).__name__
+    return text if len(text) <= 40 else text[:37] + "..."
