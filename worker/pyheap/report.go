@@ -124,7 +124,10 @@ func (r *Report) Text() string {
 	if len(r.Collected) > 0 {
 		objects, freed := r.Freed()
 		verdict := "the growth is reachable, not garbage."
-		if r.CyclicGarbage() {
+		switch {
+		case r.TracedGrowth < minGrowth:
+			verdict = "nothing grew for it to free."
+		case r.CyclicGarbage():
 			verdict = "that much was garbage in reference cycles, waiting for the collector, not a leak."
 		}
 		fmt.Fprintf(&b, "gc.collect() freed %d objects and %s of traced memory: %s\n", objects, bytesize.Format(uint64(max(freed, 0))), verdict)
