@@ -88,13 +88,17 @@ type Retained struct {
 	Allocated []Frame  `json:"allocated"`
 	Chain     []string `json:"chain"`
 	Complete  bool     `json:"complete"`
+	// Stopped says why an incomplete chain stopped: "time" when the
+	// search ran out of its budget, "depth or garbage" when it followed
+	// every referrer it could within the depth and found no root.
+	Stopped string `json:"stopped,omitempty"`
 }
 
 // RetainerLimits bound the retainer search in each process.
 type RetainerLimits struct {
 	Objects  int           // the largest objects to explain; 3 when zero
 	MinBytes int64         // objects smaller are not explained; 1 MiB when zero
-	Time     time.Duration // per process; 10 s when zero
+	Time     time.Duration // per process; 30 s when zero
 	Depth    int           // hops at most; 24 when zero
 }
 
@@ -145,7 +149,7 @@ func (p *Probe) Collect(ctx context.Context) ([]Collected, error) {
 // since Start that are still alive, and what keeps each reachable.
 func (p *Probe) Retainers(ctx context.Context, lim RetainerLimits) ([]Retained, error) {
 	req := map[string]any{"cmd": "retainers", "objects": cmp(lim.Objects, 3),
-		"min_bytes": cmp(lim.MinBytes, 1<<20), "seconds": cmp(lim.Time, 10*time.Second).Seconds(),
+		"min_bytes": cmp(lim.MinBytes, 1<<20), "seconds": cmp(lim.Time, 30*time.Second).Seconds(),
 		"depth": cmp(lim.Depth, 24)}
 	per, err := fanOut(ctx, p, "find retainers", req, func(_ int, line []byte) ([]Retained, error) {
 		var r struct {

@@ -193,7 +193,11 @@ func (r *Report) chainFor(frames []Frame) string {
 		return ""
 	}
 	s := strings.Join(first.Chain, " <- ")
-	if !first.Complete {
+	switch {
+	case first.Complete:
+	case first.Stopped == "time":
+		s += " <- ... (the search ran out of time before a root)"
+	default:
 		s += " <- ... (no root reached: held by garbage, or deeper than the search)"
 	}
 	if alike > 0 {

@@ -1,7 +1,6 @@
 package pyheap_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,10 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leakspec/leakspec/internal/redistest"
-	"github.com/leakspec/leakspec/worker"
 	"github.com/leakspec/leakspec/worker/pyheap"
-	"github.com/leakspec/leakspec/worker/rq"
 )
 
 func python() string {
@@ -84,53 +80,14 @@ func waitProbes(t testing.TB, probe *pyheap.Probe, n int) []int {
 	}
 }
 
-func startRQ(t *testing.T, probe *pyheap.Probe) (*rq.Queue, *worker.Process) {
-	t.Helper()
-	rdb := redistest.Client(t)
-	cmd := probe.Apply(rq.WorkerCommand(rq.WorkerOptions{
-		Python: python(), Dir: testdata(t), RedisURL: redistest.URL(rdb),
-		LogPath: filepath.Join(t.TempDir(), "worker.log"),
-	}))
-	p, err := worker.Start(t.Context(), cmd)
-	if p != nil {
-		t.Cleanup(func() { _ = p.Stop() })
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitProbes(t, probe, 1)
-	return rq.NewQueue(rdb, rq.DefaultQueue), p
-}
-
-// runRQ enqueues n calls of fn(mb) and waits until done jobs in all have
-// finished.
-func runRQ(t *testing.T, q *rq.Queue, fn string, n, mb, done int) {
-	t.Helper()
-	jobs := make([]rq.Job, n)
-	for i := range jobs {
-		jobs[i] = rq.Job{Func: "heap_jobs." + fn, Args: []any{mb}}
-	}
-	if _, err := q.EnqueueMany(context.Background(), jobs); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	progress, err := q.WaitFinished(ctx, done, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if progress.Failed > 0 {
-		t.Fatalf("%d jobs failed", progress.Failed)
-	}
-}
-
-// rqReport warms the worker up with drop jobs, starts tracing, runs n
-// jobs of fn and returns the report.
-func rqReport(t *testing.T, fn string, n, mb int) *pyheap.Report {
+// heapReport starts s's worker with the probe, warms it up with drop calls
+// (enough for every process), starts tracing, runs n calls of fn and
+// returns the report.
+func heapReport(t *testing.T, s system, fn string, n, mb int) *pyheap.Report {
 	t.Helper()
 	probe := installProbe(t)
-	q, _ := startRQ(t, probe)
-	runRQ(t, q, "drop", 3, 1, 3)
+	run := s.start(t, probe)
+	run("drop", 6, 1)
 	ctx := t.Context()
 	if err := probe.Start(ctx, 0); err != nil {
 		t.Fatal(err)
@@ -139,7 +96,7 @@ func rqReport(t *testing.T, fn string, n, mb int) *pyheap.Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runRQ(t, q, fn, n, mb, 3+n)
+	run(fn, n, mb)
 	report, err := probe.Report(ctx, before, pyheap.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -148,8 +105,14 @@ func rqReport(t *testing.T, fn string, n, mb int) *pyheap.Report {
 	return report
 }
 
-func TestRQKeepNamesTheLineAndTheModuleGlobal(t *testing.T) {
-	report := rqReport(t, "keep", 10, 4)
+func TestKeepNamesTheLineAndTheModuleGlobal(t *testing.T) {
+	for _, s := range systems {
+		t.Run(s.name, func(t *testing.T) { testKeep(t, s) })
+	}
+}
+
+func testKeep(t *testing.T, s system) {
+	report := heapReport(t, s, "keep", 10, 4)
 	keepLine := lineOf(t, "_kept.append(")
 	if len(report.Growth) == 0 {
 		t.Fatal("no site grew")
@@ -175,8 +138,14 @@ func TestRQKeepNamesTheLineAndTheModuleGlobal(t *testing.T) {
 	}
 }
 
-func TestRQDropShowsNothingAlarming(t *testing.T) {
-	report := rqReport(t, "drop", 10, 4)
+func TestDropShowsNothingAlarming(t *testing.T) {
+	for _, s := range systems {
+		t.Run(s.name, func(t *testing.T) { testDrop(t, s) })
+	}
+}
+
+func testDrop(t *testing.T, s system) {
+	report := heapReport(t, s, "drop", 10, 4)
 	for _, g := range report.Growth {
 		if g.SizeDiff >= 1<<20 {
 			t.Errorf("site %s grew %d bytes after jobs that keep nothing", g.Frames[0], g.SizeDiff)
@@ -190,8 +159,14 @@ func TestRQDropShowsNothingAlarming(t *testing.T) {
 	}
 }
 
-func TestRQCycleIsGarbageNotALeak(t *testing.T) {
-	report := rqReport(t, "cycle", 10, 4)
+func TestCycleIsGarbageNotALeak(t *testing.T) {
+	for _, s := range systems {
+		t.Run(s.name, func(t *testing.T) { testCycle(t, s) })
+	}
+}
+
+func testCycle(t *testing.T, s system) {
+	report := heapReport(t, s, "cycle", 10, 4)
 	objects, freed := report.Freed()
 	if !report.CyclicGarbage() || freed < 20<<20 {
 		t.Errorf("gc.collect() freed %d objects and %d traced bytes of a traced growth of %d; want most of it, at least 20 MiB", objects, freed, report.TracedGrowth)
