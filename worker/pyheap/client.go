@@ -148,26 +148,37 @@ func (p *Probe) Collect(ctx context.Context) ([]Collected, error) {
 // Retainers finds, in every live process, the largest objects allocated
 // since Start that are still alive, and what keeps each reachable.
 func (p *Probe) Retainers(ctx context.Context, lim RetainerLimits) ([]Retained, error) {
-	req := map[string]any{"cmd": "retainers", "objects": cmp(lim.Objects, 3),
+	req := lim.request()
+	req["cmd"] = "retainers"
+	per, err := fanOut(ctx, p, "find retainers", req, func(_ int, line []byte) (retainersAnswer, error) {
+		var r retainersAnswer
+		return r, json.Unmarshal(line, &r)
+	})
+	return mergeRetained(per), err
+}
+
+type retainersAnswer struct {
+	Pid     int        `json:"pid"`
+	Objects []Retained `json:"objects"`
+}
+
+func (lim RetainerLimits) request() map[string]any {
+	return map[string]any{"objects": cmp(lim.Objects, 3),
 		"min_bytes": cmp(lim.MinBytes, 1<<20), "seconds": cmp(lim.Time, 30*time.Second).Seconds(),
 		"depth": cmp(lim.Depth, 24)}
-	per, err := fanOut(ctx, p, "find retainers", req, func(_ int, line []byte) ([]Retained, error) {
-		var r struct {
-			Pid     int        `json:"pid"`
-			Objects []Retained `json:"objects"`
-		}
-		err := json.Unmarshal(line, &r)
-		for i := range r.Objects {
-			r.Objects[i].Pid = r.Pid
-		}
-		return r.Objects, err
-	})
+}
+
+// mergeRetained puts every process's objects in one list, largest first.
+func mergeRetained(per []retainersAnswer) []Retained {
 	var all []Retained
-	for _, rs := range per {
-		all = append(all, rs...)
+	for _, r := range per {
+		for _, o := range r.Objects {
+			o.Pid = r.Pid
+			all = append(all, o)
+		}
 	}
 	sort.SliceStable(all, func(i, j int) bool { return all[i].Size > all[j].Size })
-	return all, err
+	return all
 }
 
 func cmp[T int | int64 | time.Duration](v, def T) T {

@@ -3,9 +3,9 @@ package pyheap
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -42,32 +42,53 @@ type Options struct {
 }
 
 // Report takes the final snapshot, looks for retainers, then runs
-// gc.collect() (last, since it frees what the others should see), and
-// puts them together with before. A step that fails is a Problem and the
-// report goes on; the error joins them.
+// gc.collect() (last, since it frees what the others should see), in one
+// command per process with the automatic collector held off, and puts them
+// together with before. A process that fails is a Problem and the others
+// still count; the error joins them.
 func (p *Probe) Report(ctx context.Context, before *Snapshot, opts Options) (*Report, error) {
 	r := &Report{Before: before, opts: opts}
-	var errs []error
-	fail := func(err error) {
-		r.Problems = append(r.Problems, err.Error())
-		errs = append(errs, err)
+	type answer struct {
+		snapshot  ProcessSnapshot
+		retainers retainersAnswer
+		collected Collected
 	}
-	after, err := p.Snapshot(ctx, "after")
+	path := func(pid int) string { return filepath.Join(p.Dir, fmt.Sprintf("after-%d.json", pid)) }
+	answers, err := fanOutPid(ctx, p, "report heap", func(pid int) map[string]any {
+		req := opts.Retainers.request()
+		req["cmd"], req["path"] = "report", path(pid)
+		return req
+	}, func(pid int, line []byte) (answer, error) {
+		var a answer
+		var raw struct {
+			Retainers retainersAnswer `json:"retainers"`
+			Collect   Collected       `json:"collect"`
+		}
+		if err := json.Unmarshal(line, &raw); err != nil {
+			return a, err
+		}
+		a.retainers, a.collected = raw.Retainers, raw.Collect
+		data, err := os.ReadFile(path(pid))
+		if err == nil {
+			err = json.Unmarshal(data, &a.snapshot)
+		}
+		return a, err
+	})
 	if err != nil {
-		fail(err)
+		r.Problems = append(r.Problems, err.Error())
 	}
-	if after != nil {
-		r.After = after
-		r.Growth = Diff(before, after)
-		r.TracedGrowth = tracedGrowth(before, after)
+	after := &Snapshot{Label: "after"}
+	var per []retainersAnswer
+	for _, a := range answers {
+		after.Processes = append(after.Processes, a.snapshot)
+		per = append(per, a.retainers)
+		r.Collected = append(r.Collected, a.collected)
 	}
-	if r.Retained, err = p.Retainers(ctx, opts.Retainers); err != nil {
-		fail(err)
-	}
-	if r.Collected, err = p.Collect(ctx); err != nil {
-		fail(err)
-	}
-	return r, errors.Join(errs...)
+	r.After = after
+	r.Growth = Diff(before, after)
+	r.TracedGrowth = tracedGrowth(before, after)
+	r.Retained = mergeRetained(per)
+	return r, err
 }
 
 func tracedGrowth(before, after *Snapshot) int64 {

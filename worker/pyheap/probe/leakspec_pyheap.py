@@ -11,6 +11,7 @@ One request per connection, one JSON line each way:
   {"cmd": "retainers", "objects": K, "min_bytes": B, "seconds": S}
       for the K largest objects traced since start and still alive, a
       chain of referrers to a root
+  {"cmd": "report", ...}               snapshot, retainers, then collect
 
 Every command is bounded (a deadline, object caps) and runs on the probe's
 own daemon thread: the worker's threads go on while it runs, and a probe that
@@ -94,6 +95,20 @@ def _read_line(conn):
 
 
 def _handle(req):
+    # The probe's own allocations (a snapshot's statistics are many) would
+    # trigger the automatic collector, which frees the very cyclic garbage
+    # a report must see and that collect measures: it is held off while
+    # the probe works.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _command(req)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _command(req):
     cmd = req.get("cmd")
     if cmd == "start":
         frames = int(req.get("frames", 8))
@@ -108,6 +123,14 @@ def _handle(req):
     if cmd == "retainers":
         return _retainers(int(req.get("objects", 3)), int(req.get("min_bytes", 1 << 20)),
                           float(req.get("seconds", 10)), int(req.get("depth", 24)))
+    if cmd == "report":
+        # All three at once, with the collector held off throughout: the
+        # worker's own next collection must not free, between the
+        # snapshot and the retainers, the garbage they should both see.
+        return {"snapshot": _snapshot(req["path"], int(req.get("top", 3000))),
+                "retainers": _retainers(int(req.get("objects", 3)), int(req.get("min_bytes", 1 << 20)),
+                                        float(req.get("seconds", 10)), int(req.get("depth", 24))),
+                "collect": _collect()}
     if cmd == "ping":
         return {"pid": os.getpid(), "tracing": tracemalloc.is_tracing()}
     raise ValueError("unknown command %r" % (cmd,))
@@ -179,6 +202,10 @@ def _retainers(k, min_bytes, seconds, depth):
     if not tracemalloc.is_tracing():
         return {"pid": os.getpid(), "error": "tracing is off: send start first"}
     t0 = time.monotonic()
+    # A running function's locals are not seen by the collector until its
+    # frame object exists; asking for every thread's frames creates them,
+    # so that a local holding the data is found and named.
+    roots = _roots()
     objs = gc.get_objects()
     # The scan for the largest objects gets two thirds of the time at most,
     # so that the chains, which need far less, still get some.
@@ -186,7 +213,8 @@ def _retainers(k, min_bytes, seconds, depth):
     scanned = len(objs)
     del objs
     t1 = time.monotonic()
-    chains = _chains(targets, deadline, depth)
+    chains = _chains(targets, roots, deadline, depth)
+    targets = [o for o, _ in targets]
     t2 = time.monotonic()
     out = []
     timed_out = time.monotonic() > deadline
@@ -213,22 +241,27 @@ def _own_frames():
 
 def _largest_traced(objs, k, min_bytes, deadline, ignore):
     """The k largest objects, at least min_bytes each, that were allocated
-    since tracing started and are alive. gc.get_objects() holds containers
-    only, so the untracked objects they refer to are looked at too: a bytes
-    or a bytearray is where the memory usually is. This is the probe's
-    slowest loop (about a second per 20,000 objects, traced): it allocates
-    nothing per object, which tracemalloc would slow further."""
-    best = {}  # id -> (size, obj)
+    since tracing started and are alive, each with the objects that hold
+    it, innermost first, up to one the collector tracks.
+
+    gc.get_objects() holds tracked containers only, so the untracked
+    objects they refer to are looked at too: a bytes or a bytearray is where
+    the memory usually is. CPython also untracks a dict or a tuple that
+    holds only such objects, such as an exception's __dict__ holding a
+    bytes: those are looked through, one level. This is the probe's slowest
+    loop; it allocates nothing per object, which tracemalloc would slow."""
+    best = {}  # id -> (size, obj, holders)
     floor = min_bytes
     getsizeof, get_referents, is_tracked = sys.getsizeof, gc.get_referents, gc.is_tracked
     traced = tracemalloc.get_object_traceback
+    see_through = (dict, tuple)
 
-    def consider(o, size):
+    def consider(o, size, holders):
         nonlocal floor
         i = id(o)
         if i in best or i in ignore or traced(o) is None:
             return
-        best[i] = (size, o)
+        best[i] = (size, o, holders)
         if len(best) > k:
             smallest = min(best, key=lambda j: best[j][0])
             del best[smallest]
@@ -240,13 +273,20 @@ def _largest_traced(objs, k, min_bytes, deadline, ignore):
             break
         size = getsizeof(o)
         if size >= floor:
-            consider(o, size)
+            consider(o, size, ())
         for r in get_referents(o):
-            if not is_tracked(r):
-                size = getsizeof(r)
-                if size >= floor:
-                    consider(r, size)
-    return [o for _, o in sorted(best.values(), key=lambda v: -v[0])]
+            if is_tracked(r):
+                continue
+            size = getsizeof(r)
+            if size >= floor:
+                consider(r, size, (o,))
+            if type(r) in see_through:
+                for rr in get_referents(r):
+                    if not is_tracked(rr):
+                        size = getsizeof(rr)
+                        if size >= floor:
+                            consider(rr, size, (r, o))
+    return [(o, holders) for _, o, holders in sorted(best.values(), key=lambda v: -v[0])]
 
 
 def _roots():
@@ -271,21 +311,32 @@ def _roots():
 _MAX_FRONTIER = 2000
 
 
-def _chains(targets, deadline, depth):
+def _chains(targets, roots, deadline, depth):
     """Breadth-first over referrers from all targets at once, one pass of
     gc.get_referrers (a C loop over the collector's objects) per level,
     until each target reaches a root: a module's globals, a frame of a live
     thread, or a running coroutine. Returns for each target its hops from
     the object outwards and whether a root was reached."""
-    modules, frames = _roots()
+    modules, frames = roots
     # The search's own containers refer to the objects it follows: they and
     # the probe thread's frames are not referrers to report.
     referrer_of, child_of, origin, found, deepest = {}, {}, {}, {}, {}
     ignore = {id(referrer_of), id(child_of), id(origin), id(found), id(deepest), id(targets)}
     ignore.update(id(f) for f in _own_frames())
-    for n, t in enumerate(targets):
+    frontier = []
+    for n, (t, holders) in enumerate(targets):
         origin[id(t)] = n
-    frontier = list(targets)
+        # The holders the scan saw, untracked ones included, which
+        # gc.get_referrers cannot find: the search goes on from the last.
+        child = t
+        for h in holders:
+            hid = id(h)
+            origin[hid], referrer_of[hid], child_of[hid] = n, h, child
+            deepest[n] = child = h
+        if holders and (id(child) in modules or id(child) in frames or _is_running_coroutine(child)):
+            found[n] = child
+        else:
+            frontier.append(child)
     for _ in range(depth):
         if not frontier or len(found) == len(targets) or time.monotonic() > deadline:
             break
@@ -317,7 +368,7 @@ def _chains(targets, deadline, depth):
         del referrers, by_id
         frontier = following
     out = []
-    for n, t in enumerate(targets):
+    for n, (t, _) in enumerate(targets):
         end = found.get(n, deepest.get(n))
         out.append((_describe(end, t, referrer_of, child_of, modules, frames), n in found))
     return out
