@@ -316,13 +316,23 @@ def _chains(targets, roots, deadline, depth):
     gc.get_referrers (a C loop over the collector's objects) per level,
     until each target reaches a root: a module's globals, a frame of a live
     thread, or a running coroutine. Returns for each target its hops from
-    the object outwards and whether a root was reached."""
+    the object outwards and whether a root was reached.
+
+    Targets often share their holders (many blocks in one list): a target
+    whose search meets a node another target's search already holds joins
+    that one's chain there."""
     modules, frames = roots
     # The search's own containers refer to the objects it follows: they and
     # the probe thread's frames are not referrers to report.
-    referrer_of, child_of, origin, found, deepest = {}, {}, {}, {}, {}
-    ignore = {id(referrer_of), id(child_of), id(origin), id(found), id(deepest), id(targets)}
+    child_of, origin, found, deepest, joins = {}, {}, {}, {}, {}
+    ignore = {id(child_of), id(origin), id(found), id(deepest), id(joins), id(targets)}
     ignore.update(id(f) for f in _own_frames())
+    ignore.update(id(t) for t in targets)  # the (object, holders) pairs
+    ignore.update(id(h) for _, h in targets)
+
+    def is_root(o):
+        return id(o) in modules or id(o) in frames or _is_running_coroutine(o)
+
     frontier = []
     for n, (t, holders) in enumerate(targets):
         origin[id(t)] = n
@@ -330,15 +340,18 @@ def _chains(targets, roots, deadline, depth):
         # gc.get_referrers cannot find: the search goes on from the last.
         child = t
         for h in holders:
-            hid = id(h)
-            origin[hid], referrer_of[hid], child_of[hid] = n, h, child
+            if id(h) in origin:
+                joins[n] = (h, child)
+                break
+            origin[id(h)], child_of[id(h)] = n, child
             deepest[n] = child = h
-        if holders and (id(child) in modules or id(child) in frames or _is_running_coroutine(child)):
-            found[n] = child
         else:
-            frontier.append(child)
+            if holders and is_root(child):
+                found[n] = child
+            else:
+                frontier.append(child)
     for _ in range(depth):
-        if not frontier or len(found) == len(targets) or time.monotonic() > deadline:
+        if not frontier or time.monotonic() > deadline:
             break
         by_id = {id(o): o for o in frontier}
         referrers = gc.get_referrers(*frontier)
@@ -347,7 +360,7 @@ def _chains(targets, roots, deadline, depth):
         ignore.add(id(following))
         for r in referrers:
             rid = id(r)
-            if rid in ignore or rid in origin:
+            if rid in ignore:
                 continue
             child = None
             for c in gc.get_referents(r):
@@ -357,20 +370,48 @@ def _chains(targets, roots, deadline, depth):
             if child is None:
                 continue
             n = origin[id(child)]
-            origin[rid], referrer_of[rid], child_of[rid] = n, r, child
-            if n in found:
+            if rid in origin:
+                if origin[rid] != n and n not in found and n not in joins:
+                    joins[n] = (r, child)
+                continue
+            origin[rid], child_of[rid] = n, child
+            if n in found or n in joins:
                 continue
             deepest[n] = r
-            if rid in modules or rid in frames or _is_running_coroutine(r):
+            if is_root(r):
                 found[n] = r
             elif len(following) < _MAX_FRONTIER:
                 following.append(r)
         del referrers, by_id
         frontier = following
+
+    def path(end, target):
+        nodes = []
+        o = end
+        while o is not None and o is not target and id(o) in child_of:
+            nodes.append(o)
+            o = child_of[id(o)]
+        nodes.append(target)
+        nodes.reverse()  # target first
+        return nodes
+
+    def chain(n, seen=()):
+        t = targets[n][0]
+        if n in found or n not in joins or n in seen:
+            end = found.get(n, deepest.get(n))
+            return (path(end, t) if end is not None else [t]), n in found
+        node, child = joins[n]
+        own = path(child, t) + [node]
+        other, complete = chain(origin[id(node)], seen + (n,))
+        for i, o in enumerate(other):
+            if o is node:
+                return own + other[i + 1:], complete
+        return own, False
+
     out = []
-    for n, (t, _) in enumerate(targets):
-        end = found.get(n, deepest.get(n))
-        out.append((_describe(end, t, referrer_of, child_of, modules, frames), n in found))
+    for n in range(len(targets)):
+        nodes, complete = chain(n)
+        out.append((_describe(nodes, modules, frames), complete))
     return out
 
 
@@ -379,22 +420,16 @@ def _is_running_coroutine(o):
     return (name == "coroutine" and o.cr_frame is not None) or name == "Task"
 
 
-def _describe(end, target, referrer_of, child_of, modules, frames):
-    """The hops from target to end, each naming the referrer and how it
-    holds the next object."""
-    path = []  # (referrer, child), from end back to target
-    o = end
-    while o is not None and o is not target and id(o) in child_of:
-        path.append((o, child_of[id(o)]))
-        o = child_of[id(o)]
-    path.reverse()  # innermost first
-    hops = [_label(target)]
-    i = 0
-    while i < len(path):
-        referrer, child = path[i]
+def _describe(nodes, modules, frames):
+    """The hops of nodes (the object, then each referrer of the one before),
+    each naming the referrer and how it holds the next object."""
+    hops = [_label(nodes[0])]
+    i = 1
+    while i < len(nodes):
+        referrer, child = nodes[i], nodes[i - 1]
         # An instance's __dict__ reads better as Owner.attr.
-        if isinstance(referrer, dict) and i + 1 < len(path):
-            owner = path[i + 1][0]
+        if isinstance(referrer, dict) and i + 1 < len(nodes):
+            owner = nodes[i + 1]
             if getattr(owner, "__dict__", None) is referrer:
                 hops.append(_attr_hop(owner, child))
                 i += 2

@@ -38,3 +38,10 @@ def cycle(mb):
     except Holder as exc:
         err = exc  # the frame keeps err, err.__traceback__ keeps the frame
     return len(err.data)
+
+
+def churn(n):
+    """Allocation-heavy work that keeps nothing, for the benchmark: n small
+    dicts and strings, as decoding a JSON payload makes."""
+    rows = [{"id": i, "name": str(i), "tags": [i, i + 1]} for i in range(n)]
+    return len(rows)
