@@ -30,6 +30,7 @@ func TestDiffMergesProcessesAndKeepsGrowthOnly(t *testing.T) {
 func TestTextNamesSiteChainAndVerdict(t *testing.T) {
 	site := []Frame{{File: "/app/jobs.py", Line: 12, Code: "_kept.append(data)"}, {File: "/lib/rq/job.py", Line: 1215}}
 	r := &Report{
+		Before: &Snapshot{Processes: []ProcessSnapshot{{Tracing: true}}},
 		Growth: []Growth{{Frames: site, SizeDiff: 40_000_000, CountDiff: 10}, {Frames: []Frame{{File: "/lib/x.py", Line: 1}}, SizeDiff: 999_999}},
 		Retained: []Retained{
 			{Type: "bytes", Size: 4_000_033, Allocated: site, Chain: []string{"bytes (4.0 MB)", "list[9]", "jobs._kept (module global)"}, Complete: true},

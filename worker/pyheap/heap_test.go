@@ -175,3 +175,33 @@ func testCycle(t *testing.T, s system) {
 		t.Errorf("Text() lacks the cyclic garbage verdict:\n%s", text)
 	}
 }
+
+// TestCycleWithoutTracing is the GC diagnosis alone, which needs no
+// tracing and so costs a spec nothing: RSS tells a leak from garbage when
+// the objects are large.
+func TestCycleWithoutTracing(t *testing.T) {
+	for _, fn := range []string{"keep", "cycle"} {
+		t.Run(fn, func(t *testing.T) {
+			probe := installProbe(t)
+			run := startRQ(t, probe)
+			run("drop", 3, 1)
+			before, err := probe.Snapshot(t.Context(), "before")
+			if err != nil {
+				t.Fatal(err)
+			}
+			run(fn, 10, 4)
+			report, err := probe.Report(t.Context(), before, pyheap.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			text := report.Text()
+			t.Logf("%s without tracing:\n%s", fn, text)
+			if !strings.HasPrefix(text, "Allocation sites: tracing was off") || !strings.Contains(text, "of RSS: ") {
+				t.Errorf("Text() does not say tracing was off and give RSS:\n%s", text)
+			}
+			if got, want := report.CyclicGarbage(), fn == "cycle"; got != want {
+				t.Errorf("CyclicGarbage() = %v, want %v", got, want)
+			}
+		})
+	}
+}

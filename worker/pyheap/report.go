@@ -91,6 +91,19 @@ func (p *Probe) Report(ctx context.Context, before *Snapshot, opts Options) (*Re
 	return r, err
 }
 
+// traced says whether the first snapshot was taken with tracing on.
+func (r *Report) traced() bool {
+	if r.Before == nil {
+		return false
+	}
+	for _, ps := range r.Before.Processes {
+		if ps.Tracing {
+			return true
+		}
+	}
+	return false
+}
+
 func tracedGrowth(before, after *Snapshot) int64 {
 	var d int64
 	for _, ps := range after.Processes {
@@ -102,20 +115,45 @@ func tracedGrowth(before, after *Snapshot) int64 {
 	return d
 }
 
-// Freed sums what gc.collect() freed over processes: objects, traced bytes.
-func (r *Report) Freed() (objects int, traced int64) {
+// Freed sums what gc.collect() freed over processes: objects, and bytes
+// of traced memory, or of RSS when tracing was off.
+func (r *Report) Freed() (objects int, bytes int64) {
+	traced := r.traced()
 	for _, c := range r.Collected {
 		objects += c.Collected
-		traced += int64(c.TracedBefore) - int64(c.TracedAfter)
+		if traced {
+			bytes += int64(c.TracedBefore) - int64(c.TracedAfter)
+		} else {
+			bytes += int64(c.RSSBefore) - int64(c.RSSAfter)
+		}
 	}
-	return objects, traced
+	return objects, bytes
 }
 
-// CyclicGarbage says whether most of the traced growth was garbage in
-// reference cycles: gc.collect() freed at least half of it.
+// Growth is how much the worker grew from Before to After: traced memory,
+// or RSS when tracing was off, summed over processes.
+func (r *Report) grown() int64 {
+	if r.traced() || r.Before == nil || r.After == nil {
+		return r.TracedGrowth
+	}
+	var d int64
+	for _, ps := range r.After.Processes {
+		d += int64(ps.RSS)
+	}
+	for _, ps := range r.Before.Processes {
+		d -= int64(ps.RSS)
+	}
+	return d
+}
+
+// CyclicGarbage says whether most of the growth was garbage in reference
+// cycles: gc.collect() freed at least half of it. Without tracing it
+// compares RSS, which is only right for large objects, whose memory
+// CPython returns to the system at once.
 func (r *Report) CyclicGarbage() bool {
 	_, freed := r.Freed()
-	return r.TracedGrowth > 0 && freed*2 >= r.TracedGrowth
+	grown := r.grown()
+	return grown > 0 && freed*2 >= grown
 }
 
 // Text is the report in a few lines, for a failure message:
@@ -138,7 +176,9 @@ func (r *Report) Text() string {
 			fmt.Fprintf(&b, "  retained by: %s\n", chain)
 		}
 	}
-	if shown == 0 {
+	if shown == 0 && !r.traced() {
+		b.WriteString("Allocation sites: tracing was off (Probe.Start was not called), so only what gc.collect() frees is known.\n")
+	} else if shown == 0 {
 		fmt.Fprintf(&b, "No allocation site grew by %s or more (traced memory %s).\n",
 			bytesize.Format(uint64(minGrowth)), bytesize.FormatSigned(r.TracedGrowth))
 	}
@@ -146,12 +186,16 @@ func (r *Report) Text() string {
 		objects, freed := r.Freed()
 		verdict := "the growth is reachable, not garbage."
 		switch {
-		case r.TracedGrowth < minGrowth:
+		case r.grown() < minGrowth:
 			verdict = "nothing grew for it to free."
 		case r.CyclicGarbage():
 			verdict = "that much was garbage in reference cycles, waiting for the collector, not a leak."
 		}
-		fmt.Fprintf(&b, "gc.collect() freed %d objects and %s of traced memory: %s\n", objects, bytesize.Format(uint64(max(freed, 0))), verdict)
+		of := "traced memory"
+		if !r.traced() {
+			of = "RSS"
+		}
+		fmt.Fprintf(&b, "gc.collect() freed %d objects and %s of %s: %s\n", objects, bytesize.Format(uint64(max(freed, 0))), of, verdict)
 	}
 	for _, p := range r.Problems {
 		fmt.Fprintf(&b, "Heap probe: %s\n", p)

@@ -127,10 +127,14 @@ def _command(req):
         # All three at once, with the collector held off throughout: the
         # worker's own next collection must not free, between the
         # snapshot and the retainers, the garbage they should both see.
-        return {"snapshot": _snapshot(req["path"], int(req.get("top", 3000))),
-                "retainers": _retainers(int(req.get("objects", 3)), int(req.get("min_bytes", 1 << 20)),
-                                        float(req.get("seconds", 10)), int(req.get("depth", 24))),
-                "collect": _collect()}
+        # Without tracing there are no sites and no retainers to find, but
+        # what gc.collect() frees still tells a leak from garbage.
+        retainers = {"pid": os.getpid(), "objects": []}
+        snapshot = _snapshot(req["path"], int(req.get("top", 3000)))
+        if tracemalloc.is_tracing():
+            retainers = _retainers(int(req.get("objects", 3)), int(req.get("min_bytes", 1 << 20)),
+                                   float(req.get("seconds", 10)), int(req.get("depth", 24)))
+        return {"snapshot": snapshot, "retainers": retainers, "collect": _collect()}
     if cmd == "ping":
         return {"pid": os.getpid(), "tracing": tracemalloc.is_tracing()}
     raise ValueError("unknown command %r" % (cmd,))
