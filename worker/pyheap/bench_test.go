@@ -15,7 +15,7 @@ import (
 // BenchmarkChurnJobs measures what the probe costs an allocation-heavy
 // worker: a real RQ SimpleWorker running jobs that each build 20,000 small
 // dicts, without the probe, with it idle (listening only), and tracing
-// with 1 and with 8 frames (DefaultFrames). Read the ratios of jobs/s, not
+// with 1, 3 (DefaultFrames) and 8 frames. Read the ratios of jobs/s, not
 // the absolute figures, on a shared machine:
 //
 //	go test ./worker/pyheap -run '^$' -bench ChurnJobs -benchtime 200x -count 3
@@ -24,7 +24,7 @@ func BenchmarkChurnJobs(b *testing.B) {
 		name   string
 		probe  bool
 		frames int
-	}{{"no-probe", false, 0}, {"idle", true, 0}, {"tracing-1-frame", true, 1}, {"tracing-8-frames", true, 8}} {
+	}{{"no-probe", false, 0}, {"idle", true, 0}, {"tracing-1-frame", true, 1}, {"tracing-3-frames", true, 3}, {"tracing-8-frames", true, 8}} {
 		b.Run(mode.name, func(b *testing.B) {
 			rdb := redistest.Client(b)
 			cmd := rq.WorkerCommand(rq.WorkerOptions{
