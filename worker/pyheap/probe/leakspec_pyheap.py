@@ -20,7 +20,6 @@ fails answers with {"error": ...} rather than raising into the worker.
 
 import gc
 import json
-import linecache
 import os
 import socket
 import sys
@@ -164,11 +163,13 @@ def _snapshot(path, top):
             tracemalloc.Filter(False, _THIS_FILE, all_frames=True),
         ))
         stats = snap.statistics("traceback")
-        for stat in stats[:top]:
+        sources = {}
+        for n, stat in enumerate(stats[:top]):
             frames = _frames(stat.traceback)
-            if frames:
-                frames[0]["code"] = linecache.getline(frames[0]["file"], frames[0]["line"]).strip()
+            if frames and n < 50:
+                frames[0]["code"] = _source_line(sources, frames[0]["file"], frames[0]["line"])
             sites.append({"size": stat.size, "count": stat.count, "frames": frames})
+        del sources
         out["sites_total"] = len(stats)
         del snap, stats
     out["sites"] = sites
@@ -183,6 +184,19 @@ def _frames(traceback):
     # tracemalloc lists the oldest frame first; a report reads innermost
     # first, the line that allocated.
     return [{"file": f.filename, "line": f.lineno} for f in reversed(traceback)]
+
+
+def _source_line(sources, path, line):
+    """The source line, read here rather than through linecache: linecache
+    keeps every file it reads, which would show up as the worker's growth."""
+    if path not in sources:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                sources[path] = f.read().splitlines()
+        except OSError:
+            sources[path] = []
+    lines = sources[path]
+    return lines[line - 1].strip() if 0 < line <= len(lines) else ""
 
 
 def _collect():
