@@ -1,0 +1,52 @@
+package pyheap
+
+import (
+	"testing"
+)
+
+func TestDiffMergesProcessesAndKeepsGrowthOnly(t *testing.T) {
+	keep := []Frame{{File: "/app/jobs.py", Line: 12, Code: "_kept.append(data)"}, {File: "/lib/rq/job.py", Line: 1215}}
+	churn := []Frame{{File: "/app/jobs.py", Line: 30}}
+	before := &Snapshot{Processes: []ProcessSnapshot{
+		{Pid: 10, Traced: 1000, Sites: []Site{{Size: 100, Count: 1, Frames: keep}, {Size: 500, Count: 5, Frames: churn}}},
+	}}
+	after := &Snapshot{Processes: []ProcessSnapshot{
+		{Pid: 10, Traced: 5_001_000, Sites: []Site{{Size: 3_000_100, Count: 4, Frames: keep}, {Size: 200, Count: 2, Frames: churn}}},
+		// A child forked after before counts from nothing.
+		{Pid: 11, Traced: 2_000_000, Sites: []Site{{Size: 2_000_000, Count: 2, Frames: keep}}},
+	}}
+	got := Diff(before, after)
+	if len(got) != 1 {
+		t.Fatalf("Diff = %+v, want the one site that grew", got)
+	}
+	if g := got[0]; g.SizeDiff != 5_000_000 || g.CountDiff != 5 || g.Size != 5_000_100 || g.Count != 6 {
+		t.Errorf("Diff = %+v, want +5000000 bytes in +5 blocks, 5000100 in 6 held", g)
+	}
+	if d := tracedGrowth(before, after); d != 7_000_000 {
+		t.Errorf("tracedGrowth = %d, want 7000000", d)
+	}
+}
+
+func TestTextNamesSiteChainAndVerdict(t *testing.T) {
+	site := []Frame{{File: "/app/jobs.py", Line: 12, Code: "_kept.append(data)"}, {File: "/lib/rq/job.py", Line: 1215}}
+	r := &Report{
+		Before: &Snapshot{Processes: []ProcessSnapshot{{Tracing: true}}},
+		Growth: []Growth{{Frames: site, SizeDiff: 40_000_000, CountDiff: 10}, {Frames: []Frame{{File: "/lib/x.py", Line: 1}}, SizeDiff: 999_999}},
+		Retained: []Retained{
+			{Type: "bytes", Size: 4_000_033, Allocated: site, Chain: []string{"bytes (4.0 MB)", "list[9]", "jobs._kept (module global)"}, Complete: true},
+			{Type: "bytes", Size: 4_000_033, Allocated: site, Chain: []string{"bytes (4.0 MB)", "list[8]", "jobs._kept (module global)"}, Complete: true},
+		},
+		Collected:    []Collected{{Collected: 7, TracedBefore: 40_100_000, TracedAfter: 40_000_000}},
+		TracedGrowth: 40_100_000,
+	}
+	want := "+40.0 MB in +10 blocks at jobs.py:12 (_kept.append(data)) <- job.py:1215\n" +
+		"  retained by: bytes (4.0 MB) <- list[9] <- jobs._kept (module global) (and 1 more alike)\n" +
+		"gc.collect() freed 7 objects and 0.1 MB of traced memory: the growth is reachable, not garbage."
+	if got := r.Text(); got != want {
+		t.Errorf("Text() =\n%s\nwant\n%s", got, want)
+	}
+	r.Collected[0].TracedAfter = 100_000
+	if !r.CyclicGarbage() {
+		t.Error("CyclicGarbage() = false when gc.collect() freed all the growth")
+	}
+}

@@ -1,0 +1,47 @@
+"""Jobs for pyheap's tests, run by real RQ, Celery and Dramatiq workers.
+
+keep leaks (a module global keeps every block), drop does not, and cycle
+leaves garbage that only the cyclic collector frees: each call's exception
+refers, through its traceback, to the frame that refers to the exception.
+"""
+
+import gc
+
+_kept = []
+
+
+class Holder(Exception):
+    def __init__(self, data):
+        super().__init__("holding %d bytes" % len(data))
+        self.data = data
+
+
+def keep(mb):
+    _kept.append(bytearray(mb << 20))
+    return len(_kept)
+
+
+def drop(mb):
+    data = bytearray(mb << 20)
+    return len(data)
+
+
+def cycle(mb):
+    # In a large worker, cyclic garbage that was alive long enough to reach
+    # the oldest generation waits for a full collection, which CPython runs
+    # rarely. This small worker's next young collection would free it at
+    # once; turning the automatic collector off, as some apps do for
+    # latency, stands for that wait.
+    gc.disable()
+    try:
+        raise Holder(bytearray(mb << 20))
+    except Holder as exc:
+        err = exc  # the frame keeps err, err.__traceback__ keeps the frame
+    return len(err.data)
+
+
+def churn(n):
+    """Allocation-heavy work that keeps nothing, for the benchmark: n small
+    dicts and strings, as decoding a JSON payload makes."""
+    rows = [{"id": i, "name": str(i), "tags": [i, i + 1]} for i in range(n)]
+    return len(rows)
