@@ -81,8 +81,8 @@ func startRQ(ctx SpecContext) (*worker.Process, *rq.Queue) {
 	if extra := os.Getenv("LEAKSPEC_FAULT_IMPORT"); extra != "" {
 		imports = append(imports, extra)
 	}
-	proc := env.StartRQ(ctx, rq.WorkerOptions{Queues: []string{"faults"}, Dir: dir, Imports: imports})
-	return proc, env.RQQueue("faults")
+	w := fixtures.Start(ctx, env, rq.WorkerOptions{Queues: []string{"faults"}, Dir: dir, Imports: imports})
+	return w.Process, rq.NewQueue(env.RDB, "faults").WatchWorkers(env.Workers)
 }
 
 // must fails the spec with err's own sentence, which the tests compare
@@ -136,7 +136,7 @@ var _ = Describe("a worker", func() {
 	Context("meeting a fault within its spec", Label("in-spec"), func() {
 		It("crashes as it starts", func(ctx SpecContext) {
 			// RQ cannot reach this Redis: nothing listens on port 1.
-			env.StartRQ(ctx, rq.WorkerOptions{Queues: []string{"faults"}, RedisURL: "redis://127.0.0.1:1/0"})
+			fixtures.Start(ctx, env, rq.WorkerOptions{Queues: []string{"faults"}, RedisURL: "redis://127.0.0.1:1/0"})
 		})
 
 		It("crash-loops under a supervisor that never gets it ready", func(ctx SpecContext) {
