@@ -10,6 +10,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/leakspec/leakspec/fixtures"
+	"github.com/leakspec/leakspec/internal/redisenv"
 	. "github.com/leakspec/leakspec/matchers"
 	"github.com/leakspec/leakspec/worker"
 	"github.com/leakspec/leakspec/worker/rq"
@@ -198,7 +199,7 @@ var _ = Describe("a worker", func() {
 		It("plateaus while every job drops its memory", func(ctx SpecContext) {
 			proc, queue := startRQ(ctx)
 			run := env.Record(proc)
-			AddReportEntry("redis", fixtures.MaskURL(env.Redis.URL))
+			AddReportEntry("redis", redisenv.MaskURL(env.RedisURL))
 			announce("quick", proc.Pid())
 			paced(ctx, proc, queue, 40, 150*time.Millisecond, "work", 8, 0.0)
 			_, err := queue.WaitFinished(ctx, 40, 0)
@@ -209,7 +210,7 @@ var _ = Describe("a worker", func() {
 		It("is caught keeping 8 MiB per job", func(ctx SpecContext) {
 			proc, queue := startRQ(ctx)
 			run := env.Record(proc)
-			AddReportEntry("redis", fixtures.MaskURL(env.Redis.URL))
+			AddReportEntry("redis", redisenv.MaskURL(env.RedisURL))
 			paced(ctx, proc, queue, 40, 150*time.Millisecond, "keep", 8, 0.0)
 			_, err := queue.WaitFinished(ctx, 40, 0)
 			must(err)
