@@ -206,7 +206,7 @@ func checkCelery(ctx context.Context, python string, env []string) error {
 		return fmt.Errorf("start celery worker: cannot find the Python interpreter %s; set the interpreter to a Python 3 with Celery, such as %s (Debian's python3-celery)", python, DefaultPython)
 	case errors.As(err, &importErr):
 		return &worker.NotInstalledError{System: "celery", Packages: []string{"python3-celery", "python3-redis"},
-			Reason: fmt.Sprintf("start celery worker: %s cannot import %s (%s); install Celery and redis-py for it (Debian: python3-celery python3-redis) or set the interpreter to one that has them", python, importErr.Module, importErr.Reason)}
+			Reason: fmt.Sprintf("start celery worker: %s cannot import %s (%s); install Celery and redis-py for it or set the interpreter to one that has them", python, importErr.Module, importErr.Reason)}
 	}
 	// Any other failure shows again, with the worker's own words, when
 	// the worker starts.

@@ -144,7 +144,7 @@ func checkImports(ctx context.Context, python, dir string, env []string, modules
 	case errors.As(err, &importErr):
 		if importErr.Module == "rq" {
 			return &worker.NotInstalledError{System: "rq", Packages: []string{"python3-rq", "python3-redis"},
-				Reason: fmt.Sprintf("start rq worker: %s cannot import rq (%s); install RQ for it (Debian: python3-rq) or set the interpreter to one that has it", python, importErr.Reason)}
+				Reason: fmt.Sprintf("start rq worker: %s cannot import rq (%s); install RQ for it or set the interpreter to one that has it", python, importErr.Reason)}
 		}
 		where := "Dir is empty, so only the caller's PYTHONPATH is searched"
 		if dir != "" {
