@@ -183,6 +183,10 @@ func StartWorker(ctx context.Context, opts WorkerOptions) (*Worker, error) {
 	return &Worker{Process: p, Tasks: monitor}, err
 }
 
+// Warnings returns the worker's warnings: the options it runs with that
+// hide leaks (see the function Warnings).
+func (w *Worker) Warnings() []string { return w.Tasks.Warnings() }
+
 // RecordTo sends the worker's task outcomes (retries, successes, failures)
 // and its warnings to r as events (see Monitor.RecordTo).
 func (w *Worker) RecordTo(r *worker.Recorder) { w.Tasks.RecordTo(r) }
