@@ -48,11 +48,11 @@ func (e *NotInstalledError) Is(target error) bool { return target == ErrNotInsta
 // directory, Redis and the log file; and puts d's PythonPath and Env ahead
 // of the options' own.
 func (d Defaults) FillPython(system string, python, dir, redisURL, logPath *string, env *PythonEnv) {
-	*python = Or(*python, d.Python)
+	*python = or(*python, d.Python)
 	if *dir == "" && d.AppsDir != nil {
 		*dir = d.AppsDir(system)
 	}
-	*redisURL = Or(*redisURL, d.RedisURL)
-	*logPath = Or(*logPath, d.LogPath)
+	*redisURL = or(*redisURL, d.RedisURL)
+	*logPath = or(*logPath, d.LogPath)
 	*env = env.WithDefaults(d)
 }

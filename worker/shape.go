@@ -75,8 +75,8 @@ type Defaults struct {
 	GoProgram func(ctx context.Context, pkg string) (string, error)
 }
 
-// Or returns v, or def when v is empty: how an option takes its default.
-func Or[T comparable](v, def T) T {
+// or returns v, or def when v is empty: how an option takes its default.
+func or[T comparable](v, def T) T {
 	var zero T
 	if v == zero {
 		return def

@@ -50,8 +50,12 @@ func (opts WorkerOptions) Start(ctx context.Context, d worker.Defaults) (*gowork
 		}
 		opts.Program = bin
 	}
-	opts.RedisURL = worker.Or(opts.RedisURL, d.RedisURL)
-	opts.LogPath = worker.Or(opts.LogPath, d.LogPath)
+	if opts.RedisURL == "" {
+		opts.RedisURL = d.RedisURL
+	}
+	if opts.LogPath == "" {
+		opts.LogPath = d.LogPath
+	}
 	opts.Env = append(d.Env[:len(d.Env):len(d.Env)], opts.Env...)
 	return StartWorker(ctx, opts)
 }
