@@ -206,13 +206,11 @@ func checkCelery(ctx context.Context, python string, env []string) error {
 	_, err := pyproc.Import(ctx, python, env, []string{"celery", "redis"}, "")
 	var importErr *pyproc.ImportError
 	switch {
-	case errors.Is(err, pyproc.ErrNoInterpreter):
-		return fmt.Errorf("start celery worker: cannot find the Python interpreter %s; set the interpreter to a Python 3 with Celery, such as %s (Debian's python3-celery)", python, DefaultPython)
 	case errors.As(err, &importErr):
 		return &worker.NotInstalledError{System: "celery", Packages: []string{"python3-celery", "python3-redis"},
 			Reason: fmt.Sprintf("start celery worker: %s cannot import %s (%s); install Celery and redis-py for it or set the interpreter to one that has them", python, importErr.Module, importErr.Reason)}
 	}
-	// Any other failure shows again, with the worker's own words, when
-	// the worker starts.
+	// Any other failure, a missing interpreter included, shows again in
+	// the worker's own words when it starts.
 	return nil
 }
