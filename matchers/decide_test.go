@@ -46,6 +46,12 @@ func TestDecideStopsAtTheFirstLookWithEvidence(t *testing.T) {
 		return 100*matchers.MB + uint64(600*float64(matchers.MB)*t.Minutes())
 	})
 	flat := sampled(100*time.Millisecond, time.Minute, func(time.Duration) uint64 { return 100 * matchers.MB })
+	high := sampled(100*time.Millisecond, time.Minute, func(t time.Duration) uint64 {
+		if t < time.Second {
+			return 100 * matchers.MB
+		}
+		return 200*matchers.MB + 8*matchers.MB*uint64(t/(250*time.Millisecond)%2)
+	})
 	tests := []struct {
 		name    string
 		rec     recording.Recording
@@ -56,10 +62,15 @@ func TestDecideStopsAtTheFirstLookWithEvidence(t *testing.T) {
 		// At 10 s the 12 s warm-up has not ended: nothing to judge yet.
 		// At 20 s, 600 MB/min over the 8 s judged is 80 MB, far beyond
 		// half the budget even at 99.9 %.
-		{"a leak of 600 MB/min", fast, matchers.Failed, 2, "Expected memory to plateau within 32.0 MB, but it kept growing: "},
+		{"a leak of 600 MB/min", fast, matchers.Failed, 2, "Expected memory to plateau within 32.0 MB, but it kept growing, to +187.0 MB above its baseline of 100.0 MB: "},
 		// A level line is level at any confidence: projected over the
 		// 48 s the minute will judge, its upper bound adds nothing.
 		{"a level line", flat, matchers.Passed, 2, "memory did plateau within 32.0 MB: "},
+		// Level peaks, but a floor 100 MB above where the load began:
+		// no interim look stops on it, as a lagging collector may still
+		// give it back, and the last look fails it as a run of fixed
+		// length would.
+		{"a level held high", high, matchers.Failed, 6, "Expected memory to plateau within 32.0 MB of where the load began, but it settled +100.0 MB above its baseline of 100.0 MB and stayed there: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,7 +173,8 @@ func TestDecidePassesWhenEveryMatcherDoes(t *testing.T) {
 		matchers.PlateauWithin(32*matchers.MB), matchers.StayBelow(64*matchers.MB))
 	want := "memory did plateau within 32.0 MB: from a baseline of 40.0 MB it peaked at 48.0 MB (+8.0 MB) over 15.0 s (61 samples); " +
 		"after the 3.0 s warm-up the peaks of 12 windows of 1.0 s rose +0.0 MB from their early level of 48.0 MB (noise margin 0.0 MB, 32.0 MB allowed) " +
-		"and trend at 0.0 MB/min (95 %: 0.0 to 0.0 MB/min), +0.0 MB over the 12.0 s judged (16.0 MB allowed).\n" +
+		"and trend at 0.0 MB/min (95 %: 0.0 to 0.0 MB/min), +0.0 MB over the 12.0 s judged (16.0 MB allowed); " +
+		"the floor of the last 3 windows settled at 40.0 MB, +0.0 MB above the baseline (noise margin 0.0 MB, 32.0 MB allowed).\n" +
 		"memory did stay below 64.0 MB: it peaked at 48.0 MB at 0.2 s, 16.0 MB below the limit; 0 of 61 samples over 15.0 s were at or above it."
 	if d.Verdict != matchers.Passed || d.Message != want {
 		t.Errorf("Decision = %v: %s\nwant pass: %s", d.Verdict, d.Message, want)

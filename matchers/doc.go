@@ -23,7 +23,9 @@
 // time (DefaultWindows, 12: Windows, WindowSize). The maxima of the windows
 // are the peak envelope, which asks "do the peaks stop rising?"; their
 // minima are the floor, which asks "does what the runtime keeps grow?".
-// Levels are medians of a quarter of the windows, so one odd window cannot
+// PlateauWithin also asks how high the floor sits above the baseline, the
+// least memory of the warm-up: memory that climbed within the warm-up and
+// stayed is not forgiven by it. Levels are medians of a quarter of the windows, so one odd window cannot
 // move them; slopes are Theil–Sen slopes (the median of the slopes between
 // every pair of windows), so a lone spike cannot tilt them; and every slope
 // has a confidence bound (stats.Sen) that widens when neighbouring windows

@@ -45,7 +45,7 @@ func ExamplePlateauWithin() {
 	g.Expect(keepsItsData).To(matchers.PlateauWithin(32 * matchers.MB))
 	// Output:
 	// negative control plateaus: true <nil>
-	// Expected memory to plateau within 32.0 MB, but it kept growing: from a baseline of 38.0 MB it peaked at 5158.0 MB (+5120.0 MB) over 10.0 s (101 samples); after the 2.0 s warm-up the peaks of 12 windows of 0.7 s rose +3072.0 MB from their early level of 1702.0 MB (noise margin 0.0 MB, 32.0 MB allowed) and trend at 30912.0 MB/min (95 %: 30720.0 to 31680.0 MB/min), +4121.6 MB over the 8.0 s judged (16.0 MB allowed).
+	// Expected memory to plateau within 32.0 MB, but it kept growing, to +4352.0 MB above its baseline of 38.0 MB: from a baseline of 38.0 MB it peaked at 5158.0 MB (+5120.0 MB) over 10.0 s (101 samples); after the 2.0 s warm-up the peaks of 12 windows of 0.7 s rose +3072.0 MB from their early level of 1702.0 MB (noise margin 0.0 MB, 32.0 MB allowed) and trend at 30912.0 MB/min (95 %: 30720.0 to 31680.0 MB/min), +4121.6 MB over the 8.0 s judged (16.0 MB allowed); the floor of the last 3 windows settled at 4390.0 MB, +4352.0 MB above the baseline (noise margin 104.0 MB, 32.0 MB allowed).
 }
 
 // A spec that records until its verdict is certain polls Decide with
@@ -72,5 +72,5 @@ func ExampleDecide() {
 		}
 	}
 	// Output:
-	// failed at look 2 (20s): Expected memory to plateau within 32.0 MB, but it kept growing
+	// failed at look 2 (20s): Expected memory to plateau within 32.0 MB, but it kept growing, to +93.5 MB above its baseline of 100.0 MB
 }

@@ -18,17 +18,31 @@ const (
 	GiB = bytesize.GiB
 )
 
-// PlateauWithin succeeds when the peaks of the recording's memory, after a
-// warm-up, stop rising within budget bytes. It fails only on evidence:
+// PlateauWithin succeeds when the recording's memory, after a warm-up,
+// stops rising and sits within budget bytes of where the load began. It
+// asks two questions and fails only on evidence:
 //
-//   - the late level of the peak envelope (the median peak of the last
-//     quarter of the windows) stands more than budget above its early level
-//     (the median peak of the first quarter), beyond the noise margin; or
-//   - the lower confidence bound of the envelope's Theil–Sen slope, carried
-//     over the time judged, adds more than half the budget.
+//   - Does it keep growing? The late level of the peak envelope (the median
+//     peak of the last quarter of the windows) stands more than budget
+//     above its early level (the median peak of the first quarter), beyond
+//     the noise margin; or the lower confidence bound of the envelope's
+//     Theil–Sen slope, carried over the time judged, adds more than half
+//     the budget. The message says "it kept growing" or "its peaks rose
+//     too far".
+//   - How high does it sit? The late level of the floor (the median of the
+//     minima of the last quarter of the windows) stands more than budget
+//     above the baseline, the least memory of the warm-up, beyond the noise
+//     margin: a worker that climbed within the warm-up and stayed there.
+//     The floor, not the peaks, is compared, so memory a job in flight
+//     borrows and gives back does not count, nor does a collector that
+//     frees its garbage now and then. The message says "it settled +N MB
+//     above its baseline of B MB and stayed there".
 //
 // A level sawtooth passes however deep its teeth; peaks that ratchet up
-// fail. Options tune the warm-up, the windows and the confidence.
+// fail, as does a floor held high. A budget must cover what the worker
+// legitimately keeps after its first jobs: caches, and the allocator's
+// retained heap (glibc keeps up to one large job's memory). Options tune
+// the warm-up, the windows and the confidence.
 //
 //	Expect(rec).To(PlateauWithin(32 * MB))
 //	Expect(rec).To(PlateauWithin(32*MB, WarmUp(2*time.Second), Windows(8)))

@@ -29,26 +29,59 @@ func (m *plateauWithin) judge(rec recording.Recording, l look) (finding, error) 
 		return f, err
 	}
 	p := stats.JudgePlateau(env, budget, l.confidenceOr(m.settings.confidence), l.horizon)
+	if m.settings.warmUpSet {
+		// A warm-up the spec chose says where its load begins.
+		p = p.FromWarmUpEnd()
+	}
 	f.evidence = p.Evidence()
-	f.passed = !p.RoseTooFar() && !p.TrendsTooFar()
+	f.passed = !p.RoseTooFar() && !p.TrendsTooFar() && !p.SitsTooHigh()
 	f.details = plateauDetails(p)
+	// Growth is told first, as the worse news; a floor that also sits too
+	// high is told in the same sentence, so that a reader learns at once
+	// how far above its start memory went.
+	high := ""
+	if p.SitsTooHigh() {
+		high = fmt.Sprintf(", to %s above %s", signedMB(p.Level), startWords(p))
+	}
 	switch {
 	case f.passed:
 		f.outcome = "it did"
 	case p.TrendsTooFar():
-		f.outcome = "it kept growing"
+		f.outcome = "it kept growing" + high
+	case p.RoseTooFar():
+		f.outcome = "its peaks rose too far" + high
 	default:
-		f.outcome = "its peaks rose too far"
+		f.expectation += " of where the load began"
+		f.outcome = fmt.Sprintf("it settled %s above %s and stayed there", signedMB(p.Level), startWords(p))
 	}
 	return f, nil
 }
 
 // plateauDetails tells the numbers of a judgement: first the whole run,
-// then the peaks after the warm-up, which the verdict rests on.
+// then the peaks after the warm-up and the floor they settled on, which the
+// verdict rests on.
 func plateauDetails(p stats.Plateau) string {
 	estimate, _, _ := p.Projected(p.Judged)
 	return fmt.Sprintf("%s; after the %s warm-up the peaks of %s rose %s from their early level of %s (noise margin %s, %s allowed) "+
-		"and trend at %s (%s), %s over the %s judged (%s allowed)",
+		"and trend at %s (%s), %s over the %s judged (%s allowed); the floor of the last %s settled at %s, %s above %s (noise margin %s, %s allowed)",
 		runFigures(p.Envelope), seconds(p.WarmUp), windowsFigures(p.Envelope), signedMB(p.Rise), mb(p.Early), mb(p.RiseMargin), mb(p.Budget),
-		mbPerMinute(p.Trend.Slope), bounds(p.Trend, p.Confidence, "MB/min"), signedMB(estimate), seconds(p.Judged), mb(p.TrendBudget()))
+		mbPerMinute(p.Trend.Slope), bounds(p.Trend, p.Confidence, "MB/min"), signedMB(estimate), seconds(p.Judged), mb(p.TrendBudget()),
+		count(p.Ends, "window"), mb(p.Settled), signedMB(p.Level), startShort(p), mb(p.LevelMargin), mb(p.Budget))
+}
+
+// startWords names where the load began and its level: "its baseline of
+// 53.3 MB", or "its floor of 80.0 MB after the warm-up".
+func startWords(p stats.Plateau) string {
+	if p.FromWarmUp {
+		return "its floor of " + mb(p.Start) + " after the warm-up"
+	}
+	return "its baseline of " + mb(p.Start)
+}
+
+// startShort names where the load began within the figures.
+func startShort(p stats.Plateau) string {
+	if p.FromWarmUp {
+		return "the first " + count(p.Ends, "window") + "' floor of " + mb(p.Start)
+	}
+	return "the baseline"
 }

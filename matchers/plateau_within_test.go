@@ -41,6 +41,19 @@ func step() recording.Recording {
 	})
 }
 
+// held climbs within the first second from 40 MB to a sawtooth that
+// alternates between 140 MB and 148 MB every 250 ms for the rest of 15 s:
+// reference cycles behind a lagging collector, whose peaks are level but
+// whose floor stays 100 MB above where the load began.
+func held() recording.Recording {
+	return sampled(250*time.Millisecond, 15*time.Second, func(t time.Duration) uint64 {
+		if t < time.Second {
+			return 40 * matchers.MB
+		}
+		return 140*matchers.MB + 8*matchers.MB*uint64(t/(250*time.Millisecond)%2)
+	})
+}
+
 func TestPlateauWithinMessages(t *testing.T) {
 	// climb by hand: after the 3 s warm-up, twelve windows of a second
 	// peak at 70, 80, ... 170 and 190 MB. The early level is the median of
@@ -50,7 +63,8 @@ func TestPlateauWithinMessages(t *testing.T) {
 	// are 600 MB/min, 120 MB over the 12 s judged: more than half the
 	// budget.
 	climbNumbers := climbFigures + "; after the 3.0 s warm-up the peaks of 12 windows of 1.0 s rose +90.0 MB from their early level of 80.0 MB " +
-		"(noise margin 0.0 MB, 32.0 MB allowed) and trend at 600.0 MB/min (95 %: 600.0 to 600.0 MB/min), +120.0 MB over the 12.0 s judged (16.0 MB allowed)."
+		"(noise margin 0.0 MB, 32.0 MB allowed) and trend at 600.0 MB/min (95 %: 600.0 to 600.0 MB/min), +120.0 MB over the 12.0 s judged (16.0 MB allowed); " +
+		"the floor of the last 3 windows settled at 170.0 MB, +130.0 MB above the baseline (noise margin 0.0 MB, 32.0 MB allowed)."
 	tests := []struct {
 		name    string
 		rec     recording.Recording
@@ -60,7 +74,7 @@ func TestPlateauWithinMessages(t *testing.T) {
 		{
 			name: "growing",
 			rec:  climb(),
-			want: "Expected memory to plateau within 32.0 MB, but it kept growing: " + climbNumbers + "\n" + climbChart,
+			want: "Expected memory to plateau within 32.0 MB, but it kept growing, to +130.0 MB above its baseline of 40.0 MB: " + climbNumbers + "\n" + climbChart,
 		},
 		{
 			name: "a late step",
@@ -70,11 +84,12 @@ func TestPlateauWithinMessages(t *testing.T) {
 			// level, so the slope is nil and only its upper bound rises,
 			// the more as residuals on either side of a step look like
 			// the strongest autocorrelation.
-			want: "Expected memory to plateau within 32.0 MB, but its peaks rose too far: " +
+			want: "Expected memory to plateau within 32.0 MB, but its peaks rose too far, to +60.0 MB above its baseline of 40.0 MB: " +
 				"from a baseline of 40.0 MB it peaked at 100.0 MB (+60.0 MB) over 15.0 s (61 samples); " +
 				"after the 3.0 s warm-up the peaks of 12 windows of 1.0 s rose +60.0 MB from their early level of 40.0 MB " +
 				"(noise margin 0.0 MB, 32.0 MB allowed) and trend at 0.0 MB/min (95 %, widened for the windows' autocorrelation of 0.95: 0.0 to 582.2 MB/min), " +
-				"+0.0 MB over the 12.0 s judged (16.0 MB allowed).\n" +
+				"+0.0 MB over the 12.0 s judged (16.0 MB allowed); " +
+				"the floor of the last 3 windows settled at 100.0 MB, +60.0 MB above the baseline (noise margin 0.0 MB, 32.0 MB allowed).\n" +
 				`100.0 MB ┤                                                ████████████
          │                                                ████████████
          │                                                ████████████
@@ -87,13 +102,34 @@ func TestPlateauWithinMessages(t *testing.T) {
           0.0 s       ↑ warm-up ends                            15.0 s`,
 		},
 		{
+			// Within the 3 s warm-up memory climbed 100 MB and stayed:
+			// the peaks after it are level, the floor is not.
+			name: "held high",
+			rec:  held(),
+			want: "Expected memory to plateau within 32.0 MB of where the load began, but it settled +100.0 MB above its baseline of 40.0 MB and stayed there: " +
+				"from a baseline of 40.0 MB it peaked at 148.0 MB (+108.0 MB) over 15.0 s (61 samples); " +
+				"after the 3.0 s warm-up the peaks of 12 windows of 1.0 s rose +0.0 MB from their early level of 148.0 MB (noise margin 0.0 MB, 32.0 MB allowed) and trend at 0.0 MB/min (95 %: 0.0 to 0.0 MB/min), +0.0 MB over the 12.0 s judged (16.0 MB allowed); " +
+				"the floor of the last 3 windows settled at 140.0 MB, +100.0 MB above the baseline (noise margin 0.0 MB, 32.0 MB allowed).\n" +
+				`148.0 MB ┤    ▃█▃█▃█▃█▃█▃█▃█▃█▃█▃█▃█▃█▃█▃█▃█▃█▃█▃█▃█▃█▃█▃█▃█▃█▃█▃█▃█▃█
+         │    ████████████████████████████████████████████████████████
+         │    ████████████████████████████████████████████████████████
+         │    ████████████████████████████████████████████████████████
+         │    ████████████████████████████████████████████████████████
+         │    ████████████████████████████████████████████████████████
+         │    ████████████████████████████████████████████████████████
+ 40.0 MB ┤▁▁▁▁████████████████████████████████████████████████████████
+         └────────────┴───────────────────────────────────────────────
+          0.0 s       ↑ warm-up ends                            15.0 s`,
+		},
+		{
 			name:    "level",
 			rec:     level(),
 			negated: true,
 			want: "Expected memory not to plateau within 32.0 MB, but it did: " +
 				"from a baseline of 40.0 MB it peaked at 48.0 MB (+8.0 MB) over 15.0 s (61 samples); " +
 				"after the 3.0 s warm-up the peaks of 12 windows of 1.0 s rose +0.0 MB from their early level of 48.0 MB " +
-				"(noise margin 0.0 MB, 32.0 MB allowed) and trend at 0.0 MB/min (95 %: 0.0 to 0.0 MB/min), +0.0 MB over the 12.0 s judged (16.0 MB allowed).\n" +
+				"(noise margin 0.0 MB, 32.0 MB allowed) and trend at 0.0 MB/min (95 %: 0.0 to 0.0 MB/min), +0.0 MB over the 12.0 s judged (16.0 MB allowed); " +
+				"the floor of the last 3 windows settled at 40.0 MB, +0.0 MB above the baseline (noise margin 0.0 MB, 32.0 MB allowed).\n" +
 				`72.0 MB ┤
         │
         │
@@ -256,7 +292,7 @@ func TestPlateauWithinInAGomegaAssertion(t *testing.T) {
 	g.Expect(recording.Recording{}).NotTo(matchers.PlateauWithin(32 * matchers.MB))
 	want := []string{
 		"Expected memory to plateau within 32.0 MB, but the run was aborted (tree RSS 4.3 GB crossed the 4.0 GiB ceiling): ",
-		"Expected memory to plateau within 32.0 MB, but it kept growing: ",
+		"Expected memory to plateau within 32.0 MB, but it kept growing, to +4352.0 MB above its baseline of 38.0 MB: ",
 		"Expected memory not to plateau within 32.0 MB, but it did: ",
 		"PlateauWithin cannot judge a recording without samples",
 	}
@@ -267,5 +303,34 @@ func TestPlateauWithinInAGomegaAssertion(t *testing.T) {
 		if !strings.HasPrefix(failures[i], want[i]) {
 			t.Errorf("failure %d =\n%s\nwant it to start with\n%s", i, failures[i], want[i])
 		}
+	}
+}
+
+// TestPlateauWithinFromAnExplicitWarmUp: a warm-up the spec chose says
+// where its load begins, so the level is measured from the floor just after
+// it. held climbed within it and stays; filled's floor rises to its peaks
+// after it.
+func TestPlateauWithinFromAnExplicitWarmUp(t *testing.T) {
+	m := matchers.PlateauWithin(32*matchers.MB, matchers.WarmUp(3*time.Second))
+	if ok, err := m.Match(held()); !ok || err != nil {
+		t.Errorf("held failed from an explicit warm-up: %v\n%s", err, m.FailureMessage(held()))
+	}
+	filled := sampled(250*time.Millisecond, 15*time.Second, func(t time.Duration) uint64 {
+		low := 40 * matchers.MB
+		if t >= 8*time.Second {
+			low = 140 * matchers.MB
+		}
+		if t/(250*time.Millisecond)%2 == 1 {
+			return 148 * matchers.MB
+		}
+		return low
+	})
+	msg := m.FailureMessage(filled)
+	want := "Expected memory to plateau within 32.0 MB of where the load began, but it settled +100.0 MB above its floor of 40.0 MB after the warm-up and stayed there: " +
+		"from a baseline of 40.0 MB it peaked at 148.0 MB (+108.0 MB) over 15.0 s (61 samples); " +
+		"after the 3.0 s warm-up the peaks of 12 windows of 1.0 s rose +0.0 MB from their early level of 148.0 MB (noise margin 0.0 MB, 32.0 MB allowed) and trend at 0.0 MB/min (95 %: 0.0 to 0.0 MB/min), +0.0 MB over the 12.0 s judged (16.0 MB allowed); " +
+		"the floor of the last 3 windows settled at 140.0 MB, +100.0 MB above the first 3 windows' floor of 40.0 MB (noise margin 48.8 MB, 32.0 MB allowed)."
+	if got, _, _ := strings.Cut(msg, "\n"); got != want {
+		t.Errorf("message =\n%s\nwant\n%s", got, want)
 	}
 }

@@ -11,10 +11,16 @@
 //   - <suite>/<spec>.png and .svg: the plot of that series (see
 //     [WritePlots]);
 //   - <suite>/<spec>.log: the worker's own output;
+//   - <suite>/<spec>.html: the spec's page, linking every file named
+//     <spec>.* beside it (see [WriteIndex]);
 //   - <suite>.summary.json: the suite's figures, verdicts and baseline
 //     comparisons (see [SuiteSummary]);
-//   - summary.json and index.html: the summary and the HTML index of every
-//     suite in the directory (see [UpdateIndex]).
+//   - summary.json and index.html: the summary and the dashboard of every
+//     suite in the directory, totals first, then a row per spec, failures
+//     first (see [UpdateIndex]).
+//
+// [MergeDirs] merges the report directories of CI shards into one, as one
+// run over all their specs would have written it (cmd/leakspec merge).
 //
 // Each suite is a test binary of its own, with its own ReportAfterSuite, so
 // each writes its own files and then rebuilds summary.json and index.html

@@ -49,6 +49,9 @@ func SpecOf(s types.SpecReport) (SpecSummary, error) {
 		text = "[" + s.LeafNodeType.String() + "]"
 	}
 	spec := SpecSummary{Name: text, File: FileName(text), State: s.State.String()}
+	if labels := s.Labels(); len(labels) > 0 {
+		spec.Labels = labels
+	}
 	if s.State.Is(types.SpecStateFailureStates) {
 		spec.Failure = s.Failure.Message
 		if s.Failure.ForwardedPanic != "" {

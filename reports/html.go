@@ -2,12 +2,13 @@ package reports
 
 import (
 	"bytes"
-	"encoding/base64"
+	"cmp"
 	"fmt"
 	"html/template"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -15,29 +16,62 @@ import (
 	"github.com/leakspec/leakspec/internal/bytesize"
 )
 
-// WriteIndex writes the run's HTML index to <dir>/index.html: one
-// self-contained file with a row per spec of every suite in s, giving its
-// verdict, its figures, its plot (the PNG, embedded as a data: URI, so the
-// file can be mailed or attached as it is) and links to its CSV, log and
-// SVG, which sit beside it in the report directory.
+// WriteIndex writes the run's HTML index to <dir>/index.html, and beside
+// each spec's files its page of details, <suite>/<spec>.html.
+//
+// The index is a dashboard: the run's totals at the top, then one row per
+// spec of every suite in s, failures first, with its figures; a script
+// inlined in the page sorts the rows by any column and filters them by
+// outcome, suite and label, and without it the table still reads in that
+// order. Plots are linked as the files beside it, never inlined, so the page
+// stays a few kilobytes a spec and opens from file:// with no network.
 func WriteIndex(dir string, s Summary, generated time.Time) error {
 	page := indexPage{Generated: generated.Format("2006-01-02 15:04:05 MST")}
+	counts := map[string]int{}
+	var first time.Time
 	for _, suite := range s.Suites {
-		section := indexSuite{Name: suite.Suite, Description: suite.Description, Succeeded: suite.Succeeded,
-			Started: suite.Started.Local().Format("2006-01-02 15:04:05"), RunTime: fmt.Sprintf("%.1f s", suite.RunTimeS)}
+		page.Suites = append(page.Suites, suiteFiles(dir, suite))
+		page.RunTimeS += suite.RunTimeS
+		if first.IsZero() || suite.Started.Before(first) {
+			first = suite.Started
+		}
+		files, err := specFiles(dir, suite)
+		if err != nil {
+			return fmt.Errorf("write index: %w", err)
+		}
 		for _, spec := range suite.Specs {
-			row, err := indexRowOf(dir, suite.Suite, spec)
-			if err != nil {
+			row := indexRowOf(suite.Suite, spec, files[spec.File])
+			counts[row.Outcome]++
+			page.Rows = append(page.Rows, row)
+			for _, l := range spec.Labels {
+				if !slices.Contains(page.Labels, l) {
+					page.Labels = append(page.Labels, l)
+				}
+			}
+			if err := writeDetails(dir, suite, spec, files[spec.File]); err != nil {
 				return err
 			}
-			section.Rows = append(section.Rows, row)
-			page.Specs++
-			if row.Class == "bad" {
-				page.Failed++
-			}
 		}
-		page.Suites = append(page.Suites, section)
 	}
+	slices.Sort(page.Labels)
+	// Failures first; within an outcome, the order the suites and their
+	// specs ran in, which SliceStable keeps.
+	slices.SortStableFunc(page.Rows, func(a, b indexRow) int { return cmp.Compare(a.Rank, b.Rank) })
+	for i := range page.Rows {
+		page.Rows[i].Order = i
+	}
+	for _, o := range []string{OutcomeFailed, OutcomeRegressed, OutcomeInconclusive, OutcomeCaught, OutcomePassed, OutcomeSkipped} {
+		page.Totals = append(page.Totals, total{Outcome: o, Count: counts[o], Class: outcomeClass(o)})
+		if o != OutcomeSkipped {
+			page.Outcomes = append(page.Outcomes, o)
+		}
+	}
+	page.Outcomes = append(page.Outcomes, OutcomeSkipped)
+	page.Specs, page.Failed = len(page.Rows), counts[OutcomeFailed]+counts[OutcomeRegressed]+counts[OutcomeInconclusive]
+	if !first.IsZero() {
+		page.Started = first.Local().Format("2006-01-02 15:04:05")
+	}
+	page.RunTime = formatSeconds(page.RunTimeS)
 	var buf bytes.Buffer
 	if err := indexTemplate.Execute(&buf, page); err != nil {
 		return fmt.Errorf("write index: %w", err)
@@ -86,126 +120,165 @@ func UpdateIndex(dir string, now time.Time) error {
 }
 
 type indexPage struct {
-	Generated     string
-	Specs, Failed int
-	Suites        []indexSuite
+	Generated, Started, RunTime string
+	RunTimeS                    float64
+	Specs, Failed               int
+	Totals                      []total
+	// Outcomes, Suites and Labels are what the filters offer.
+	Outcomes []string
+	Suites   []suiteLinks
+	Labels   []string
+	Rows     []indexRow
 }
 
-type indexSuite struct {
-	Name, Description, Started, RunTime string
-	Succeeded                           bool
-	Rows                                []indexRow
+type total struct {
+	Outcome, Class string
+	Count          int
+}
+
+// suiteLinks names a suite and the files it left for the whole suite.
+type suiteLinks struct {
+	Name, Description string
+	Succeeded         bool
+	Files             []string
+}
+
+// cell is one figure of a row: what it shows, and the number it sorts by
+// (NaN, written as an empty sort key, when the spec has no such figure).
+type cell struct {
+	Text string
+	Key  float64
+}
+
+// SortKey is the cell's data-key attribute.
+func (c cell) SortKey() string {
+	if math.IsNaN(c.Key) {
+		return ""
+	}
+	return fmt.Sprint(c.Key)
 }
 
 type indexRow struct {
-	Name, Verdict, Class, Failure string
-	Figures                       [][2]string
-	// Plot is the img's src attribute, the PNG as a data: URI. It is
-	// passed as a whole attribute because html/template would otherwise
-	// write every + of the base64 as &#43;, which libxml2's HTML parser
-	// chokes on in an attribute this long; base64 holds nothing that needs
-	// escaping.
-	Plot  template.HTMLAttr
-	Links [][2]string
+	Suite, Name, Verdict, Outcome, Class string
+	Rank, Order                          int
+	Labels                               []string
+	// Details is the spec's page, Plot its PNG, when it has one.
+	Details, Plot string
+	Cells         []cell
+	// Files are the spec's files: the link, and what it shows, the part
+	// of the name after the spec's (csv, log, heap-before.pb.gz, ...).
+	Files [][2]string
 }
+
+// indexColumns name the figures of a row, in the order of indexRow.Cells:
+// a key for scripts and tests, and the heading.
+var indexColumns = [][2]string{{"baseline", "baseline"}, {"peak", "peak"}, {"growth", "growth"}, {"rise", "rise"},
+	{"slope", "slope (MB/min)"}, {"budget", "budget"}, {"samples", "samples"}, {"recorded", "recorded (s)"}}
 
 // indexRowOf lays out one spec's row.
-func indexRowOf(dir, suite string, spec SpecSummary) (indexRow, error) {
-	row := indexRow{Name: spec.Name, Verdict: spec.Verdict, Failure: spec.Failure, Class: "good"}
-	switch {
-	case strings.HasPrefix(spec.Verdict, VerdictSkipped):
-		row.Class = "quiet"
-	case spec.State != "passed":
-		row.Class = "bad"
-	}
-	if f := spec.Figures; f != nil {
-		add := func(name, value string) { row.Figures = append(row.Figures, [2]string{name, value}) }
-		add("baseline", bytesize.Format(f.Baseline))
-		add("peak", fmt.Sprintf("%s at %.1f s", bytesize.Format(f.Peak), f.PeakAtS))
-		add("growth", "+"+bytesize.Format(f.Growth))
+func indexRowOf(suite string, spec SpecSummary, files []string) indexRow {
+	outcome := Outcome(spec)
+	row := indexRow{Suite: suite, Name: spec.Name, Verdict: spec.Verdict, Outcome: outcome, Class: outcomeClass(outcome),
+		Rank: outcomeRank[outcome], Labels: spec.Labels, Details: filepath.ToSlash(filepath.Join(suite, spec.File+".html"))}
+	none := cell{Key: math.NaN()}
+	size := func(b float64) cell { return cell{Text: bytesize.Format(uint64(b)), Key: b / float64(bytesize.MB)} }
+	row.Cells = slices.Repeat([]cell{none}, len(indexColumns))
+	if f := spec.Figures; f != nil && f.Samples > 0 {
+		row.Cells[0], row.Cells[1] = size(float64(f.Baseline)), size(float64(f.Peak))
+		row.Cells[2] = cell{Text: "+" + bytesize.Format(f.Growth), Key: float64(f.Growth) / float64(bytesize.MB)}
 		if f.Slope != nil {
-			add("rise of the peaks", bytesize.FormatSigned(int64(math.Round(f.Rise))))
-			slope := perMinute(*f.Slope)
-			if f.SlopeLower != nil && f.SlopeUpper != nil {
-				slope += fmt.Sprintf(" (%g %%: %s to %s)", math.Round(f.Confidence*1000)/10, mbValue(*f.SlopeLower), mbValue(*f.SlopeUpper))
-			}
-			add("slope", slope)
+			row.Cells[3] = cell{Text: bytesize.FormatSigned(int64(math.Round(f.Rise))), Key: f.Rise / float64(bytesize.MB)}
+			row.Cells[4] = cell{Text: mbValue(*f.Slope), Key: *f.Slope / float64(bytesize.MB)}
 		}
-		if budget, limit := growthBudget(spec.Judgments); budget > 0 || limit > 0 {
-			if budget > 0 {
-				add("budget", "+"+bytesize.Format(budget))
-			}
-			if limit > 0 {
-				add("limit", bytesize.Format(limit))
-			}
-		}
-		if f.PSSPeak > 0 {
-			add("PSS / USS peak", bytesize.Format(f.PSSPeak)+" / "+bytesize.Format(f.USSPeak))
-		}
-		add("samples", fmt.Sprintf("%d over %.1f s", f.Samples, f.DurationS))
-		if f.Events > 0 {
-			add("events", fmt.Sprint(f.Events))
+		row.Cells[6] = cell{Text: fmt.Sprint(f.Samples), Key: float64(f.Samples)}
+		row.Cells[7] = cell{Text: fmt.Sprintf("%.1f", f.DurationS), Key: f.DurationS}
+	}
+	if budget, _ := growthBudget(spec.Judgments); budget > 0 {
+		row.Cells[5] = cell{Text: "+" + bytesize.Format(budget), Key: float64(budget) / float64(bytesize.MB)}
+	}
+	for _, name := range files {
+		if strings.HasSuffix(name, ".png") && strings.TrimSuffix(name, ".png") == spec.File {
+			row.Plot = filepath.ToSlash(filepath.Join(suite, name))
 		}
 	}
-	if cmp := spec.Baseline; cmp != nil {
-		for _, c := range cmp.Checks {
-			value := fmt.Sprintf("%s, at most %s", megabytes(c.Reference), megabytes(c.Allowed))
-			if c.Figure == "slope" {
-				value = fmt.Sprintf("%s, at most %s", perMinute(c.Reference), perMinute(c.Allowed))
-			}
-			row.Figures = append(row.Figures, [2]string{"baseline run's " + c.Figure, value})
-		}
+	for _, name := range files {
+		row.Files = append(row.Files, [2]string{filepath.ToSlash(filepath.Join(suite, name)), strings.TrimPrefix(name, spec.File+".")})
 	}
-	base := filepath.Join(suite, spec.File)
-	if data, err := os.ReadFile(filepath.Join(dir, base+".png")); err == nil {
-		row.Plot = template.HTMLAttr(`src="data:image/png;base64,` + base64.StdEncoding.EncodeToString(data) + `"`)
-	} else if !os.IsNotExist(err) {
-		return indexRow{}, fmt.Errorf("write index: %w", err)
-	}
-	for _, ext := range []string{"svg", "png", "csv", "log"} {
-		if _, err := os.Stat(filepath.Join(dir, base+"."+ext)); err == nil {
-			row.Links = append(row.Links, [2]string{ext, filepath.ToSlash(base + "." + ext)})
-		}
-	}
-	return row, nil
+	return row
 }
 
-var indexTemplate = template.Must(template.New("index").Parse(`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>leakspec: {{.Specs}} specs{{if .Failed}}, {{.Failed}} failed{{end}}</title>
-<style>
-body { font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }
-table { border-collapse: collapse; width: 100%; margin-bottom: 2em; }
-th, td { border-top: 1px solid #ccc; padding: .6em; vertical-align: top; text-align: left; }
-td.figures { white-space: nowrap; font-size: .9em; }
-td.figures dt { color: #666; }
-td.figures dd { margin: 0 0 .3em 0; }
-.verdict { font-weight: bold; }
-.good .verdict { color: #1a7f37; }
-.bad .verdict { color: #cf222e; }
-.quiet .verdict { color: #666; }
-img { width: 720px; max-width: 60vw; }
-pre { font-size: .8em; white-space: pre; overflow-x: auto; max-width: 60vw; }
-</style>
-</head>
-<body>
-<h1>leakspec report</h1>
-<p>{{.Specs}} specs, {{if .Failed}}{{.Failed}} failed{{else}}none failed{{end}}; written {{.Generated}}.</p>
-{{range .Suites}}
-<h2>{{.Name}} <small>({{.Description}}, started {{.Started}}, {{.RunTime}}, {{if .Succeeded}}passed{{else}}failed{{end}})</small></h2>
-<table>
-<tr><th>spec</th><th>figures</th><th>memory over time</th></tr>
-{{range .Rows}}<tr class="{{.Class}}">
-<td><p>{{.Name}}</p><p class="verdict">{{.Verdict}}</p>
-<p>{{range .Links}}<a href="{{index . 1}}">{{index . 0}}</a> {{end}}</p></td>
-<td class="figures"><dl>{{range .Figures}}<dt>{{index . 0}}</dt><dd>{{index . 1}}</dd>{{end}}</dl></td>
-<td>{{if .Plot}}<img {{.Plot}} alt="memory of {{.Name}}">{{end}}
-{{if .Failure}}<details><summary>failure</summary><pre>{{.Failure}}</pre></details>{{end}}</td>
-</tr>
-{{end}}</table>
-{{end}}
-</body>
-</html>
-`))
+// outcomeClass is the CSS class that colours an outcome.
+func outcomeClass(outcome string) string {
+	switch outcome {
+	case OutcomeFailed, OutcomeRegressed:
+		return "bad"
+	case OutcomeInconclusive:
+		return "unsure"
+	case OutcomeCaught:
+		return "caught"
+	case OutcomeSkipped:
+		return "quiet"
+	}
+	return "good"
+}
+
+// specFiles lists the files of each spec of a suite: every file in
+// <dir>/<suite>/ named with the spec's file name and an extension (its CSV,
+// log, plots, and whatever else a run files there, such as heap profiles),
+// but not its page of details. A file that also fits a spec with a longer
+// name ("a.b" for "a.b.csv" beside "a") is that spec's.
+func specFiles(dir string, suite SuiteSummary) (map[string][]string, error) {
+	entries, err := os.ReadDir(filepath.Join(dir, suite.Suite))
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	stems := make([]string, 0, len(suite.Specs))
+	for _, spec := range suite.Specs {
+		stems = append(stems, spec.File)
+	}
+	// Longest first, so a file goes to the longest stem it fits.
+	slices.SortFunc(stems, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
+	files := map[string][]string{}
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || strings.HasPrefix(name, ".") {
+			continue
+		}
+		for _, stem := range stems {
+			if strings.HasPrefix(name, stem+".") {
+				if name != stem+".html" {
+					files[stem] = append(files[stem], name)
+				}
+				break
+			}
+		}
+	}
+	return files, nil
+}
+
+// suiteFiles lists the files a suite leaves beside index.html.
+func suiteFiles(dir string, suite SuiteSummary) suiteLinks {
+	links := suiteLinks{Name: suite.Suite, Description: suite.Description, Succeeded: suite.Succeeded}
+	for _, name := range []string{suite.Suite + ".junit.xml", suiteFile(suite.Suite)} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			links.Files = append(links.Files, name)
+		}
+	}
+	return links
+}
+
+// formatSeconds writes a run time as a person reads it: "42.1 s", "3 min 5 s".
+func formatSeconds(s float64) string {
+	if s < 60 {
+		return fmt.Sprintf("%.1f s", s)
+	}
+	return fmt.Sprintf("%d min %d s", int(s)/60, int(s)%60)
+}
+
+var indexTemplate = template.Must(template.New("index").Funcs(template.FuncMap{
+	"columns": func() [][2]string { return indexColumns },
+	"join":    strings.Join,
+}).Parse(indexHTML))

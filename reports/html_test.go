@@ -1,12 +1,12 @@
 package reports
 
 import (
-	"encoding/base64"
 	"html"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +18,9 @@ func TestUpdateIndexCoversEverySuite(t *testing.T) {
 	report := suiteReport(t)
 	rq, err := SuiteOf("rq", report)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteJUnit(dir, "rq", report); err != nil {
 		t.Fatal(err)
 	}
 	stem := filepath.Join(dir, "rq", rq.Specs[0].File)
@@ -64,35 +67,55 @@ func TestUpdateIndexCoversEverySuite(t *testing.T) {
 	page := html.UnescapeString(string(data))
 	for _, want := range []string{
 		"<title>leakspec: 6 specs, 3 failed</title>",
-		"the report job does not keep its rows",
-		`<p class="verdict">fail: did not plateau within 24.0 MB</p>`,
-		`<a href="rq/the-report-job-does-not-keep-its-rows.svg">svg</a>`,
+		`<li class="bad" data-outcome="failed"><span class="n">3</span>failed</li>`,
+		`<li class="quiet" data-outcome="skipped"><span class="n">1</span>skipped</li>`,
+		`<a href="rq/the-report-job-does-not-keep-its-rows.html">the report job does not keep its rows</a>`,
+		`<div class="verdict">fail: did not plateau within 24.0 MB</div>`,
+		`<span class="label">owner:reports</span>`,
+		`<a href="rq/the-report-job-does-not-keep-its-rows.png">plot</a>`,
 		`<a href="rq/the-report-job-does-not-keep-its-rows.csv">csv</a>`,
-		"<dt>peak</dt><dd>60.0 MB at 2.1 s</dd>",
-		"<dt>rise of the peaks</dt><dd>+0.0 MB</dd>",
-		"<dt>slope</dt><dd>0.0 MB/min (95 %: 0.0 to 0.0)</dd>",
-		"<dt>budget</dt><dd>+24.0 MB</dd>",
-		"<dt>baseline run's peak</dt><dd>60.0 MB, at most 72.0 MB</dd>",
-		"Expected memory to plateau within 32.0 MB, but it kept growing",
+		`<td class="num" data-key="60">60.0 MB</td>`,
+		`<td class="num" data-key="24">+24.0 MB</td>`,
+		`<a href="rq.junit.xml">rq.junit.xml</a>`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the index does not hold %q", want)
 		}
 	}
-	// Self-contained: the plot is in the page, and nothing is loaded from
-	// elsewhere; links only point at the spec's files beside it.
-	// The data: URI is read as written, not unescaped: a + of the base64
-	// written as &#43; trips libxml2's HTML parser on real plots.
-	images := regexp.MustCompile(`<img src="data:image/png;base64,([^"]+)"`).FindAllStringSubmatch(string(data), -1)
-	if len(images) != 1 {
-		t.Fatalf("the index embeds %d plots, want the one that was drawn", len(images))
+	// Failures first: the first row is a failed spec, the passed ones come
+	// after every failed one, and the skipped one last.
+	outcomes := regexp.MustCompile(`<tr class="[a-z]+" data-outcome="([a-z ]+)"`).FindAllStringSubmatch(page, -1)
+	var order []string
+	for _, m := range outcomes {
+		order = append(order, m[1])
 	}
-	png, err := base64.StdEncoding.DecodeString(images[0][1])
-	if err != nil || !strings.HasPrefix(string(png), "\x89PNG") {
-		t.Errorf("the embedded plot is not a PNG (%v)", err)
+	if want := []string{"failed", "failed", "failed", "passed", "passed", "skipped"}; !slices.Equal(order, want) {
+		t.Errorf("the rows read %q, want %q", order, want)
+	}
+	// The plot is a file beside the page, not inlined; nothing is loaded
+	// from elsewhere.
+	if strings.Contains(page, "data:image") {
+		t.Error("the index inlines a plot")
 	}
 	if m := regexp.MustCompile(`(src|href)="(https?:|//|/)`).FindString(page); m != "" {
 		t.Errorf("the index loads %s from elsewhere", m)
+	}
+
+	details, err := os.ReadFile(DetailsPath(dir, "rq", rq.Specs[0].File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`<img src="the-report-job-does-not-keep-its-rows.png"`,
+		"<dt>peak</dt><dd>60.0 MB at 2.1 s</dd>",
+		"<dt>slope</dt><dd>0.0 MB/min (95 %: 0.0 to 0.0)</dd>",
+		"<dt>budget</dt><dd>+24.0 MB</dd>",
+		"<td>peak</td><td>60.0 MB</td><td>60.0 MB</td><td>72.0 MB</td><td>within</td>",
+		`<li><a href="the-report-job-does-not-keep-its-rows.svg">the-report-job-does-not-keep-its-rows.svg</a></li>`,
+	} {
+		if !strings.Contains(html.UnescapeString(string(details)), want) {
+			t.Errorf("the spec's page does not hold %q", want)
+		}
 	}
 	if xmllint, err := exec.LookPath("xmllint"); err == nil {
 		if out, err := exec.Command(xmllint, "--html", "--noout", filepath.Join(dir, IndexFile)).CombinedOutput(); err != nil {

@@ -41,6 +41,16 @@ var (
 	budgetColor = color.NRGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0x40}
 	limitColor  = color.NRGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff}
 	peakColor   = color.NRGBA{R: 0x00, G: 0x00, B: 0x00, A: 0xff}
+	trendColor  = color.NRGBA{R: 0x44, G: 0x44, B: 0x44, A: 0xff}
+	allowColor  = color.NRGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff}
+	stopColor   = color.NRGBA{R: 0x6a, G: 0x3d, B: 0x9a, A: 0xff}
+	// verdictColors colour a plot's title by the spec's outcome, as the
+	// index does.
+	verdictColors = map[string]color.NRGBA{
+		OutcomeFailed: {R: 0xcf, G: 0x22, B: 0x2e, A: 0xff}, OutcomeRegressed: {R: 0xcf, G: 0x22, B: 0x2e, A: 0xff},
+		OutcomeInconclusive: {R: 0x9a, G: 0x67, B: 0x00, A: 0xff}, OutcomeCaught: {R: 0x82, G: 0x50, B: 0xdf, A: 0xff},
+		OutcomePassed: {R: 0x1a, G: 0x7f, B: 0x37, A: 0xff}, OutcomeSkipped: {R: 0x77, G: 0x77, B: 0x77, A: 0xff},
+	}
 	eventColors = []color.NRGBA{
 		{R: 0x8c, G: 0x56, B: 0x4b, A: 0xff}, {R: 0xe3, G: 0x77, B: 0xc2, A: 0xff},
 		{R: 0x7f, G: 0x7f, B: 0x7f, A: 0xff}, {R: 0xbc, G: 0xbd, B: 0x22, A: 0xff},
@@ -96,6 +106,7 @@ func WritePlots(stem string, rec recording.Recording, spec SpecSummary) error {
 func drawPlot(rec recording.Recording, spec SpecSummary) (*plot.Plot, *plot.Legend, error) {
 	p := plot.New()
 	p.Title.Text = wrap(spec.Name, titleWidth) + "\n" + spec.Verdict
+	p.Title.TextStyle.Color = verdictColors[Outcome(spec)]
 	p.X.Label.Text = "time (s)"
 	p.Y.Label.Text = "memory of the worker's process tree (MB)"
 	p.X.Tick.Marker, p.Y.Tick.Marker = plot.TickerFunc(roundTicks), plot.TickerFunc(roundTicks)
@@ -187,6 +198,14 @@ func drawPlot(rec recording.Recording, spec SpecSummary) (*plot.Plot, *plot.Lege
 	if err := addPeaks(p, &legend, env); err != nil {
 		return nil, nil, err
 	}
+	if f.Slope != nil {
+		if err := addTrend(p, &legend, env, float64(budget), planned); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := addStop(p, &legend, rec, f, top); err != nil {
+		return nil, nil, err
+	}
 
 	if limit > 0 {
 		line, err := plotter.NewLine(plotter.XYs{{X: 0, Y: mbOf(limit)}, {X: end, Y: mbOf(limit)}})
@@ -227,6 +246,87 @@ func addPeaks(p *plot.Plot, legend *plot.Legend, env stats.Envelope) error {
 		n = fmt.Sprintf("%d of %d", env.Points, len(env.Windows))
 	}
 	legend.Add(fmt.Sprintf("peaks of %s windows", n), marks)
+	return nil
+}
+
+// addTrend draws what PlateauWithin's trend check measures: the Theil–Sen
+// line through the peaks over the time judged, and, with a budget, the
+// allowance it is held to (stats.Plateau.TrendBudget, half the budget over
+// that time), drawn from where the trend starts. A trend steeper than its
+// allowance is a leak even while every peak is still inside the band of
+// the level check; the legend gives both in megabytes, the trend with the
+// lower bound the check compares.
+func addTrend(p *plot.Plot, legend *plot.Legend, env stats.Envelope, budget float64, planned time.Duration) error {
+	minutes, peaks := env.Peaks()
+	judged := stats.JudgePlateau(env, budget, stats.DefaultConfidence, planned)
+	_, intercept := stats.TheilSen(minutes, peaks)
+	end := env.Duration.Minutes()
+	start := end - env.Judged.Minutes()
+	at := func(m float64) float64 { return (intercept + judged.Trend.Slope*m) / float64(bytesize.MB) }
+	line, err := plotter.NewLine(plotter.XYs{{X: start * 60, Y: at(start)}, {X: end * 60, Y: at(end)}})
+	if err != nil {
+		return err
+	}
+	estimate, lower, _ := judged.Projected(env.Judged)
+	line.Color, line.Width = trendColor, vg.Points(1.5)
+	over := fmt.Sprintf(" over %.0f s", env.Judged.Seconds())
+	name := "trend " + bytesize.FormatSigned(int64(math.Round(estimate))) + over
+	if !math.IsInf(lower, 0) && !math.IsNaN(lower) {
+		name += ",\n  at least " + bytesize.FormatSigned(int64(math.Round(lower)))
+	}
+	if budget > 0 && judged.TrendsTooFar() {
+		line.Color = limitColor
+		name += ": too steep"
+	}
+	p.Add(line)
+	legend.Add(name, line)
+	if budget <= 0 {
+		return nil
+	}
+	allowed := judged.TrendBudget() / float64(bytesize.MB)
+	allowance, err := plotter.NewLine(plotter.XYs{{X: start * 60, Y: at(start)}, {X: end * 60, Y: at(start) + allowed}})
+	if err != nil {
+		return err
+	}
+	allowance.Color, allowance.Width, allowance.Dashes = allowColor, vg.Points(1.5), []vg.Length{vg.Points(5), vg.Points(3)}
+	p.Add(allowance)
+	legend.Add("trend allowed +"+bytesize.Format(uint64(judged.TrendBudget()))+",\n  half the budget,"+over, allowance)
+	return nil
+}
+
+// addStop marks where a run ended before its scenario did: at the ceiling
+// it crossed, or when it was stopped for another reason (Figures.Aborted),
+// or, for a run that recorded until its verdict was certain, where it
+// stopped short of its plan. The ceiling itself is drawn when the series
+// came within reach of it.
+func addStop(p *plot.Plot, legend *plot.Legend, rec recording.Recording, f Figures, top float64) error {
+	if c := rec.Ceiling; c > 0 && mbOf(c) <= top {
+		line, err := plotter.NewLine(plotter.XYs{{X: 0, Y: mbOf(c)}, {X: p.X.Max, Y: mbOf(c)}})
+		if err != nil {
+			return err
+		}
+		line.Color, line.Width, line.Dashes = stopColor, vg.Points(1.5), []vg.Length{vg.Points(2), vg.Points(2)}
+		p.Add(line)
+		legend.Add("ceiling "+bytesize.Format(c), line)
+	}
+	var why string
+	switch {
+	case f.Aborted != "":
+		why = "stopped: " + wrap(strings.TrimRight(f.Aborted, ". "), 28)
+	case f.PlannedS > 0 && f.DurationS < f.PlannedS*0.99:
+		why = fmt.Sprintf("stopped at %.0f s of %.0f s:\nverdict certain", f.DurationS, f.PlannedS)
+	default:
+		return nil
+	}
+	line, err := plotter.NewLine(plotter.XYs{{X: f.DurationS, Y: 0}, {X: f.DurationS, Y: top}})
+	if err != nil {
+		return err
+	}
+	// A little room after the stop, so its line is not the plot's frame.
+	p.X.Max = max(p.X.Max, f.DurationS*1.03)
+	line.Color, line.Width = stopColor, vg.Points(2)
+	p.Add(line)
+	legend.Add(why, line)
 	return nil
 }
 

@@ -136,3 +136,46 @@ func TestWrap(t *testing.T) {
 		}
 	}
 }
+
+func TestWritePlotsDrawsTheTrendThatFailed(t *testing.T) {
+	// A real RQ worker keeping 64 KiB per job: its peaks climb 25 MB over
+	// the time judged but rise by less than the 32 MB budget between their
+	// early and late levels, so every one stays in the band; the trend
+	// check fails them, and the plot must show that check: the trend,
+	// steeper than its allowance of half the budget.
+	rec, err := ReadCSV("../matchers/testdata/rq-keeps-64kib-per-job-60s.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := FiguresOf(rec)
+	spec := SpecSummary{Name: "an RQ worker keeps 64 KiB per job", State: "failed", Verdict: "fail: did not plateau within 32.0 MB",
+		Figures: &f, Judgments: []Judgment{{Expectation: "plateau within 32.0 MB", Budget: 32_000_000}}}
+	stem := filepath.Join(t.TempDir(), "climb")
+	if err := WritePlots(stem, rec, spec); err != nil {
+		t.Fatal(err)
+	}
+	_, svgPath := PlotPaths(stem)
+	data, err := os.ReadFile(svgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{">budget +32.0 MB<", ">trend +25.1 MB over 50 s,<", ">  at least +24.4 MB: too steep<",
+		">trend allowed +16.0 MB,<", ">  half the budget, over 50 s<"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("the plot of a trend failure does not say %q", want)
+		}
+	}
+	if !strings.Contains(string(data), "fill:#CF222E") && !strings.Contains(string(data), "rgb(207,34,46)") {
+		t.Error("the title of a failed spec is not red")
+	}
+	if os.Getenv("LEAKSPEC_TREND_PLOT") != "" {
+		png, _ := PlotPaths(stem)
+		data, err := os.ReadFile(png)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(os.Getenv("LEAKSPEC_TREND_PLOT"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

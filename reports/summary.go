@@ -49,6 +49,9 @@ type SpecSummary struct {
 	State   string `json:"state"`
 	Verdict string `json:"verdict"`
 	Failure string `json:"failure,omitempty"`
+	// Labels are the spec's Ginkgo labels, by which the index filters and
+	// CI shards a run.
+	Labels []string `json:"labels,omitempty"`
 	// Figures are the recording's figures; nil for a spec that recorded
 	// nothing.
 	Figures   *Figures   `json:"figures,omitempty"`

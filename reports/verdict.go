@@ -100,3 +100,40 @@ func ExpectsLeak(judgments []Judgment) bool {
 	}
 	return false
 }
+
+// Outcomes a run's index counts and filters by: what a person reading it
+// acts on, ranked so that the outcomes that need them come first.
+const (
+	OutcomeFailed       = "failed"
+	OutcomeRegressed    = "regressed"
+	OutcomeInconclusive = "inconclusive"
+	OutcomeCaught       = "leak caught"
+	OutcomePassed       = "passed"
+	OutcomeSkipped      = "skipped"
+)
+
+// outcomeRank orders the outcomes, failures first.
+var outcomeRank = map[string]int{
+	OutcomeFailed: 0, OutcomeRegressed: 1, OutcomeInconclusive: 2,
+	OutcomeCaught: 3, OutcomePassed: 4, OutcomeSkipped: 5,
+}
+
+// Outcome sorts a spec into one of the outcomes above. A failure whose
+// message says a matcher was inconclusive (the recording was too short to
+// judge) is told apart from a failure on memory: its cure is a longer run,
+// not a fix. A missed leak and an aborted run are failures.
+func Outcome(spec SpecSummary) string {
+	switch {
+	case strings.HasPrefix(spec.Verdict, VerdictSkipped):
+		return OutcomeSkipped
+	case strings.HasPrefix(spec.Verdict, VerdictRegressed):
+		return OutcomeRegressed
+	case spec.State != "passed" && strings.Contains(spec.Failure, " is inconclusive: "):
+		return OutcomeInconclusive
+	case spec.State != "passed":
+		return OutcomeFailed
+	case strings.HasPrefix(spec.Verdict, VerdictCaught):
+		return OutcomeCaught
+	}
+	return OutcomePassed
+}

@@ -28,10 +28,23 @@
 //
 // When the leader exits, for whatever reason, the rest of its group is
 // killed with it: a worker is its whole tree, and nothing it started may
-// outlive it. A descendant that calls setsid or setpgid leaves the group and
-// is out of reach; run workers in the foreground (no --detach, no
-// daemonizing). Stop reports such a process when it still holds the
-// worker's output open.
+// outlive it. A descendant that calls setsid or setpgid leaves the group;
+// Stop still finds it while a parent link leads to it (RQ's work horse).
+//
+// # Cgroup
+//
+// Where the machine allows it (cgroup v2 mounted and writable, a kernel
+// with clone3), Start makes a cgroup of the worker's own under the caller's
+// and starts the leader in it, so that every process the worker starts is
+// in it, whatever its group, session or parent. Then Stop and Kill end it
+// whole with cgroup.kill, even an orphan that left the group, Stop removes
+// it, and a Sampler lists the tree from its cgroup.procs and, where the
+// memory controller is enabled, reads memory.current and memory.stat.
+// Elsewhere the process group is all there is, and a descendant that left
+// it with no parent link to the worker is out of reach: Stop reports it
+// when it still holds the worker's output open. Process.Containment and
+// the Recording's Source say which applies, and why; nothing needs
+// setting.
 //
 // # Log file and tail
 //
@@ -54,12 +67,16 @@
 //
 // # Stop
 //
-// Process.Stop sends SIGTERM to the group, so a worker can finish its
-// current job and shut down the way it does in production, waits up to
-// Command.StopGrace for the leader to exit, and then sends SIGKILL to the
-// group. It always ends with SIGKILL, so no descendant that ignored SIGTERM
-// or outlived the leader survives, and it returns only when the group is
-// gone and the last line of output is in the log file. Process.Kill sends
+// By default (StopGraceful), Process.Stop sends SIGTERM to the group, so
+// a program can flush what it buffered, waits up to Command.StopGrace for
+// the leader to exit, and then sends SIGKILL to the group. A spec's
+// recording is complete before Stop, so the adapters of this module ask
+// for quicker ends: StopKill (SIGKILL at once) for workers whose lines
+// reach the pipe as they are written, StopChildrenFirst for a leader that
+// relays its children's lines (Dramatiq's). Every mode ends with SIGKILL,
+// so no descendant that ignored SIGTERM or outlived the leader survives,
+// and Stop returns only when the group is gone and the last line of output
+// is in the log file. Process.Kill sends
 // SIGKILL at once and remembers why; the memory ceiling uses it, and
 // Process.Err reports the reason.
 //

@@ -14,7 +14,13 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/leakspec/leakspec/internal/cgroup"
 )
+
+// newCgroup makes the cgroup a worker is born in; tests replace it to run
+// the process-group path on a machine that has cgroups.
+var newCgroup = cgroup.New
 
 // The values Start uses for Command's zero fields.
 const (
@@ -54,6 +60,8 @@ type Command struct {
 	// StopGrace is how long Stop waits after SIGTERM before it sends
 	// SIGKILL. Zero or less means DefaultStopGrace.
 	StopGrace time.Duration
+	// Stop says how Stop ends the worker; StopGraceful when zero.
+	Stop StopMode
 	// TermLeaderOnly makes Stop send its SIGTERM to the leader alone
 	// rather than to the whole group, for workers whose leader stops its
 	// children itself and whose children take a second SIGTERM as an
@@ -84,13 +92,21 @@ type Process struct {
 	done    chan struct{} // closed once the leader is reaped and its output is in the log
 	// termLeaderOnly is Command.TermLeaderOnly.
 	termLeaderOnly bool
+	stopMode       StopMode
+	// cgroup holds the worker's every process when the machine allows it;
+	// cgroupErr says why not when it is nil.
+	cgroup    *cgroup.Group
+	cgroupErr error
 
 	mu sync.Mutex
 	// leaderExited is set before the leader is reaped; no signal is sent to
 	// the group after that, because its id may then be reused.
 	leaderExited bool
-	stopping     bool   // Stop has begun
-	killReason   string // from the first Kill before the leader exited
+	stopping     bool // Stop has begun
+	// escaped are the descendants outside the group that Stop found
+	// before its first signal (see noteEscaped).
+	escaped    []escapee
+	killReason string // from the first Kill before the leader exited
 
 	// Written before done is closed and only read after it.
 	exit      *exitError // how the leader ended
@@ -154,21 +170,40 @@ func Start(ctx context.Context, cmd Command) (*Process, error) {
 		return nil, fmt.Errorf("start worker: create output pipe: %w", err)
 	}
 
-	c := exec.Command(cmd.Argv[0], cmd.Argv[1:]...)
-	c.Dir = cmd.Dir
-	c.Env = append(os.Environ(), cmd.Env...)
-	c.Stdout, c.Stderr = pipeW, pipeW
-	c.SysProcAttr = &syscall.SysProcAttr{
-		Setpgid: true,
-		// If the test binary itself is SIGKILLed (a CI timeout, kill -9),
-		// nothing runs Stop; Pdeathsig makes the kernel kill the leader
-		// then. Its limits: it reaches the leader only, not the children it
-		// forked, and it fires when the OS thread that started the leader
-		// exits, which Go does only for a goroutine that ends while locked
-		// to its thread (golang/go#27505).
-		Pdeathsig: syscall.SIGKILL,
+	newCmd := func() *exec.Cmd {
+		c := exec.Command(cmd.Argv[0], cmd.Argv[1:]...)
+		c.Dir = cmd.Dir
+		c.Env = append(os.Environ(), cmd.Env...)
+		c.Stdout, c.Stderr = pipeW, pipeW
+		c.SysProcAttr = &syscall.SysProcAttr{
+			Setpgid: true,
+			// If the test binary itself is SIGKILLed (a CI timeout, kill
+			// -9), nothing runs Stop; Pdeathsig makes the kernel kill the
+			// leader then. Its limits: it reaches the leader only, not the
+			// children it forked, and it fires when the OS thread that
+			// started the leader exits, which Go does only for a goroutine
+			// that ends while locked to its thread (golang/go#27505).
+			Pdeathsig: syscall.SIGKILL,
+		}
+		return c
+	}
+	c := newCmd()
+	// Where it can, the worker is born in a cgroup of its own (clone3),
+	// which holds every process it starts, whatever their group.
+	group, groupErr := newCgroup()
+	if group != nil {
+		c.SysProcAttr.UseCgroupFD, c.SysProcAttr.CgroupFD = true, group.FD()
 	}
 	err = c.Start()
+	if err != nil && group != nil {
+		// A kernel without clone3, or a cgroup we may not join: the
+		// process group alone will do.
+		groupErr = fmt.Errorf("start in cgroup %s: %w", group.Path(), err)
+		_ = group.Remove()
+		group = nil
+		c = newCmd()
+		err = c.Start()
+	}
 	// The worker has its own copy of the write end; ours would keep the
 	// pipe from ever reaching end-of-file.
 	pipeW.Close()
@@ -188,6 +223,9 @@ func Start(ctx context.Context, cmd Command) (*Process, error) {
 		done:    make(chan struct{}),
 
 		termLeaderOnly: cmd.TermLeaderOnly,
+		stopMode:       cmd.Stop,
+		cgroup:         group,
+		cgroupErr:      groupErr,
 	}
 	outputDone := make(chan struct{})
 	go func() {
@@ -272,6 +310,11 @@ func (p *Process) wait(c *exec.Cmd, pipe *os.File, outputDone <-chan struct{}) {
 		// reused until it is reaped, so this is the last moment the group
 		// can be signalled safely. Nothing the worker started outlives it.
 		_ = syscall.Kill(-p.pid, syscall.SIGKILL)
+		// So are the descendants Stop found outside the group, which would
+		// otherwise hold the output open, and whatever is left in the
+		// worker's cgroup.
+		p.killEscapedLocked()
+		p.killCgroup()
 	}
 	p.leaderExited = true
 	p.endedByUs = p.stopping || p.killReason != ""
@@ -332,12 +375,15 @@ func (p *Process) Kill(reason string) {
 		p.killReason = reason
 	}
 	_ = syscall.Kill(-p.pid, syscall.SIGKILL)
+	p.killCgroup()
 }
 
-// Stop ends the worker: SIGTERM to its group (to its leader alone with
-// Command.TermLeaderOnly), up to Command.StopGrace for
-// the leader to exit, then SIGKILL to the group. It returns once the group
-// is gone and the log file is complete and closed. It returns nil when the
+// Stop ends the worker as Command.Stop says (see StopMode); by default,
+// SIGTERM to its group (to its leader alone with Command.TermLeaderOnly), up
+// to Command.StopGrace for the leader to exit, then SIGKILL to the group.
+// Descendants that left the group (setsid) are found before the first
+// signal and killed with the group. It returns once the group is gone and
+// the log file is complete and closed. It returns nil when the
 // worker was ended by Stop or Kill, or had exited with status 0; otherwise
 // it says how the worker had ended, or what is left running.
 //
@@ -353,26 +399,24 @@ func (p *Process) stop() error {
 	p.stopping = true
 	p.mu.Unlock()
 
-	if p.termLeaderOnly {
-		p.signalLeader(syscall.SIGTERM)
-	} else {
-		p.signalGroup(syscall.SIGTERM)
+	if p.cgroup == nil {
+		// A cgroup holds the escapees anyway, and the listing costs a scan
+		// of /proc.
+		p.noteEscaped()
 	}
-	grace := time.NewTimer(p.grace)
-	select {
-	case <-p.done:
-		grace.Stop()
-	case <-grace.C:
-		p.forced.Store(true)
-		p.signalGroup(syscall.SIGKILL)
-		<-p.done
-	}
+	p.end()
 
 	var errs []error
 	if !p.endedByUs && !p.exit.clean {
 		errs = append(errs, fmt.Errorf("stop worker: %w before it was stopped", p.exit))
 	}
-	if err := awaitGroupExit(p.pid); err != nil {
+	// Every process of the group is in the cgroup, when there is one, and
+	// its emptiness is one small read where the group's is a scan of /proc.
+	awaitGone := func() error { return errors.Join(awaitGroupExit(p.pid), p.awaitEscaped()) }
+	if p.cgroup != nil {
+		awaitGone = p.removeCgroup
+	}
+	if err := awaitGone(); err != nil {
 		errs = append(errs, fmt.Errorf("stop worker: %s: %w", p.name, err))
 	}
 	if p.outputErr != nil {

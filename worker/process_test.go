@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/prometheus/procfs"
+
+	"github.com/leakspec/leakspec/internal/cgroup"
 )
 
 // The tests' workers are shell scripts and Python one-liners: real
@@ -364,24 +366,77 @@ func TestStopKillsWholeGroup(t *testing.T) {
 	}
 }
 
-func TestStopReportsProcessThatLeftGroup(t *testing.T) {
-	// setsid moves the sleep into a session, and so a group, of its own:
-	// signals to the worker's group cannot reach it. Stop must not hang on
-	// the output it holds open, and must say that something is left.
+func TestStopKillsDescendantThatLeftGroup(t *testing.T) {
+	// setsid moves the sleep into a session, and so a group, of its own, as
+	// RQ's work horse does: a signal to the worker's group cannot reach it,
+	// but it is still the leader's descendant when Stop begins. Without a
+	// cgroup, which would hold it anyway, that link is what Stop has.
+	withoutCgroups(t)
+	for _, mode := range []StopMode{StopGraceful, StopKill, StopChildrenFirst} {
+		t.Run(fmt.Sprint(mode), func(t *testing.T) {
+			p := mustStartWorker(t, Command{
+				Argv:    shArgv(`setsid sh -c 'echo escaped $$; exec sleep 600' & wait`),
+				LogPath: newLogPath(t),
+				Ready:   regexp.MustCompile(`^escaped `),
+				Stop:    mode,
+			})
+			escaped := pidsAfter(t, p, "escaped")[0]
+			t.Cleanup(func() { syscall.Kill(escaped, syscall.SIGKILL) })
+
+			if err := p.Stop(); err != nil {
+				t.Errorf("Stop() = %v, want nil", err)
+			}
+			if isRunning(escaped) {
+				t.Errorf("process %d, which left the group, still runs after Stop", escaped)
+			}
+		})
+	}
+}
+
+func TestStopEndsOrphanThatLeftGroup(t *testing.T) {
+	t.Run("own cgroup", testStopEndsOrphanThatLeftGroup)
+	t.Run("process group alone", func(t *testing.T) {
+		withoutCgroups(t)
+		testStopEndsOrphanThatLeftGroup(t)
+	})
+}
+
+// withoutCgroups makes the workers of the test start without a cgroup, as
+// on a machine that has none.
+func withoutCgroups(t *testing.T) {
+	saved := newCgroup
+	newCgroup = func() (*cgroup.Group, error) { return nil, errors.New("the test asked for none") }
+	t.Cleanup(func() { newCgroup = saved })
+}
+
+func testStopEndsOrphanThatLeftGroup(t *testing.T) {
+	// The inner shell exits at once, so the sleep is an orphan of init in a
+	// group of its own before Stop begins: nothing in /proc ties it to the
+	// worker any more. Its cgroup still does, where the worker has one, and
+	// Stop ends it; without one, Stop must not hang on the output it holds
+	// open, and must say that something is left.
 	p := mustStartWorker(t, Command{
-		Argv:    shArgv(`setsid sh -c 'echo escaped $$; exec sleep 600' & wait`),
+		Argv:    shArgv(`sh -c 'setsid sh -c "echo escaped \$\$; exec sleep 600" &'; sleep 600 & wait`),
 		LogPath: newLogPath(t),
 		Ready:   regexp.MustCompile(`^escaped `),
 	})
 	escaped := pidsAfter(t, p, "escaped")[0]
 	t.Cleanup(func() { syscall.Kill(escaped, syscall.SIGKILL) })
+	inCgroup := strings.HasPrefix(p.Containment(), "cgroup v2 ")
+	t.Logf("the worker runs in %s", p.Containment())
 
 	err := p.Stop()
-	if err == nil || !strings.Contains(err.Error(), "stop worker: sh: its output was still open after its group was killed") {
-		t.Errorf("Stop() = %v, want it to report the process that left the group", err)
-	}
 	if !hasEnded(p) {
 		t.Error("Done() is open after Stop")
+	}
+	if inCgroup {
+		if err != nil || isRunning(escaped) {
+			t.Errorf("Stop() = %v, and the orphan %d runs: %v; want it ended with the worker's cgroup", err, escaped, isRunning(escaped))
+		}
+		return
+	}
+	if err == nil || !strings.Contains(err.Error(), "stop worker: sh: its output was still open after its group was killed") {
+		t.Errorf("Stop() = %v, want it to report the process that left the group", err)
 	}
 	if !isRunning(escaped) {
 		t.Errorf("process %d, which left the group, is gone; this test no longer shows the limitation", escaped)

@@ -94,9 +94,10 @@ func (r *Recorder) elapsed(t time.Time) time.Duration {
 
 // describeSampling records how the samples are taken, so that a Recording
 // explains its own series.
-func (r *Recorder) describeSampling(cfg SamplerConfig) {
+func (r *Recorder) describeSampling(cfg SamplerConfig, source string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.recording.Source = source
 	r.recording.Interval = cfg.Interval
 	r.recording.SlowInterval = cfg.SlowInterval
 	r.recording.Ceiling = cfg.Ceiling

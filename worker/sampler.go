@@ -102,7 +102,7 @@ func StartSampler(rec *Recorder, root, pgid int, cfg SamplerConfig, kill func(re
 		return nil, fmt.Errorf("start sampler: %w", err)
 	}
 
-	rec.describeSampling(cfg)
+	rec.describeSampling(cfg, tree.useCgroup())
 	s := &Sampler{
 		rec:     rec,
 		tree:    tree,

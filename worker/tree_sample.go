@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/leakspec/leakspec/internal/cgroup"
 	"github.com/leakspec/leakspec/internal/proc"
 	"github.com/leakspec/leakspec/worker/recording"
 )
@@ -43,6 +44,8 @@ type Tree struct {
 	pending   []int
 	visited   map[int]bool
 	pidsCache []int
+	// cgroup, when set, lists the tree's members (see useCgroup).
+	cgroup *cgroup.Group
 }
 
 // NewTree returns a Tree of the process tree of root in group pgid, read
@@ -86,12 +89,18 @@ func (t *Tree) Sample(detailed bool) (recording.Sample, error) {
 		sample.PSS += rollup.PSS
 		sample.USS += rollup.USS
 	}
+	if err := t.addCgroupMemory(&sample); err != nil {
+		return recording.Sample{}, fmt.Errorf("sample tree: %w", err)
+	}
 	return sample, nil
 }
 
 // find returns the pids of the tree, ascending, by a scan of all of /proc
 // when one is due and by a walk of the children links otherwise.
 func (t *Tree) find(now time.Time) ([]int, error) {
+	if t.cgroup != nil {
+		return t.cgroupMembers()
+	}
 	if t.noLinks || t.scanned.IsZero() || now.Sub(t.scanned) >= t.rescan {
 		return t.scan(now)
 	}

@@ -33,7 +33,9 @@ type Envelope struct {
 	// memory is a sawtooth whose troughs are what the worker keeps and its
 	// teeth what it only borrows; it comes from the warm-up because a fast
 	// leak leaves no quiet stretch after it. Without a warm-up it is the
-	// floor of the first window. It is reported, never judged.
+	// floor of the first window. A recording starts with the worker at
+	// rest, so it is where the load began: PlateauWithin holds the floor
+	// the worker settles on to within its budget of it.
 	Baseline float64
 	// Peak is the highest sample of the whole series and PeakAt its time.
 	Peak   float64

@@ -1,9 +1,15 @@
 package stats
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
-// Plateau judges whether the peak envelope of a series stops rising: how far
-// its late level stands above its early level, and where its trend leads.
+// Plateau judges the two questions of a plateau: whether the peak envelope
+// of a series stops rising (how far its late level stands above its early
+// level, and where its trend leads), and how high the series sits once it
+// has: how far the late level of its floor stands above the baseline, where
+// the load began.
 type Plateau struct {
 	Envelope
 	// Budget is the growth allowed and Confidence the one-sided confidence
@@ -23,6 +29,18 @@ type Plateau struct {
 	RiseMargin  float64
 	// Trend is the Theil–Sen slope of the peaks, in bytes per minute.
 	Trend Trend
+	// Settled is the median floor of the last Ends windows: what the
+	// worker holds between its jobs once the run has gone on, with the
+	// memory a job only borrows left out. Start is where the load began,
+	// which Level is Settled less: the Baseline, or with FromWarmUp the
+	// median floor of the first Ends windows after the warm-up (see
+	// FromWarmUpEnd). LevelMargin is the noise in that difference at
+	// Confidence.
+	Settled     float64
+	Start       float64
+	FromWarmUp  bool
+	Level       float64
+	LevelMargin float64
 }
 
 // JudgePlateau judges the peak envelope of e against budget at the given
@@ -40,7 +58,58 @@ func JudgePlateau(e Envelope, budget, confidence float64, horizon time.Duration)
 	// series cannot change the rise by even a rounding error.
 	p.Rise = p.Late - p.Early
 	p.RiseMargin = levelMargin(Z(confidence), LocalNoise(peaks), p.Ends)
+	// The level is measured from the baseline, the least memory of the
+	// warm-up, rather than from the first windows after it: a worker can
+	// climb to a high level within the warm-up (reference cycles behind a
+	// lagging collector fill within seconds) and hold it, with peaks as
+	// level as a healthy worker's. The floor, not the peaks, is compared
+	// with it, as a job in flight legitimately borrows memory it gives
+	// back; both are minima, so noise biases them alike.
+	floorMinutes, floors, _ := e.Floors()
+	p.Settled = Median(floors[len(floors)-p.Ends:])
+	p.Start = e.Baseline
+	p.Level = p.Settled - p.Start
+	p.LevelMargin = settledMargin(Z(confidence), floorMinutes, floors, p.Ends)
 	return p
+}
+
+// FromWarmUpEnd returns the plateau with its level measured from the
+// median floor of the first Ends windows after the warm-up instead of from
+// the baseline: for a spec that chose its warm-up to say that the load it
+// judges begins there, as when a pool's children each hold a message by
+// design from their first task on.
+func (p Plateau) FromWarmUpEnd() Plateau {
+	_, floors, _ := p.Floors()
+	p.Start = Median(floors[:p.Ends])
+	p.FromWarmUp = true
+	p.Level = p.Settled - p.Start
+	return p
+}
+
+// settledMargin returns the noise margin of a settled level, the median of
+// the last ends of floors (at minutes), measured from a baseline taken
+// before them. It adds two kinds of noise: that of two levels of ends
+// values each, from the differences between neighbouring floors
+// (levelMargin), and the slow wander of a heap that fragments and compacts
+// between the baseline and the end, which neighbours share and so cannot
+// show. The wander is the robust spread of the floors around their
+// Theil–Sen line, so that a floor that climbs steadily, which the growth
+// question judges, does not count as noise; a floor that moves otherwise
+// (a step down) widens it, and the margin, as every margin of a
+// fail-on-evidence verdict, errs towards a pass.
+func settledMargin(z float64, minutes, floors []float64, ends int) float64 {
+	local := levelMargin(z, LocalNoise(floors), ends)
+	slope, intercept := TheilSen(minutes, floors)
+	r := make([]float64, len(floors))
+	for i, f := range floors {
+		r[i] = f - (intercept + slope*minutes[i])
+	}
+	center := Median(r)
+	for i := range r {
+		r[i] = math.Abs(r[i] - center)
+	}
+	wander := z * madToSigma * Median(r)
+	return math.Hypot(local, wander)
 }
 
 // Projected returns the trend carried over a span of time: its estimate
@@ -59,6 +128,11 @@ func (p Plateau) TrendBudget() float64 { return p.Budget / 2 }
 // more than the budget, beyond the noise.
 func (p Plateau) RoseTooFar() bool { return p.Rise-p.RiseMargin > p.Budget }
 
+// SitsTooHigh reports whether the floor settled more than the budget above
+// where the load began, beyond the noise: memory the worker took at the start of
+// the load and kept, however level it then stayed.
+func (p Plateau) SitsTooHigh() bool { return p.Level-p.LevelMargin > p.Budget }
+
 // TrendsTooFar reports whether even the lower bound of the trend, carried
 // over the time judged so far, adds more than TrendBudget: growth that has
 // already happened, not growth a projection expects.
@@ -73,9 +147,13 @@ func (p Plateau) Planned() time.Duration {
 	return max(p.Horizon-p.WarmUp, p.Judged)
 }
 
-// Evidence is Beyond when the peaks rose too far or trend too far, Within
-// when neither the rise with its margin nor the upper bound of the trend
-// projected to the horizon leaves the budget, and Unsure otherwise. For a
+// Evidence is Beyond when the peaks rose too far or trend too far, or when
+// the floor sits too high at the horizon; Within when neither the rise nor
+// the level with their margins nor the upper bound of the trend projected
+// to the horizon leaves the budget; and Unsure otherwise. A floor that sits
+// too high before the horizon is Unsure, not Beyond: a lagging collector
+// or allocator may still give it back (a GC-lagged step down), and only
+// the level the run ends on says that it stayed. For a
 // run of fixed length the horizon is the series itself; for a run that may
 // stop early, Within promises a plateau to its planned end, while Beyond
 // never rests on a projection: a bounded cache still filling just after the
@@ -84,9 +162,9 @@ func (p Plateau) Planned() time.Duration {
 func (p Plateau) Evidence() Evidence {
 	_, _, upper := p.Projected(p.Planned())
 	switch {
-	case p.RoseTooFar() || p.TrendsTooFar():
+	case p.RoseTooFar() || p.TrendsTooFar() || (p.SitsTooHigh() && p.Duration >= p.Horizon):
 		return Beyond
-	case p.Rise+p.RiseMargin <= p.Budget && upper <= p.TrendBudget():
+	case p.Rise+p.RiseMargin <= p.Budget && p.Level+p.LevelMargin <= p.Budget && upper <= p.TrendBudget():
 		return Within
 	default:
 		return Unsure

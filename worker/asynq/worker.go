@@ -80,6 +80,9 @@ func StartWorker(ctx context.Context, opts WorkerOptions) (*goworker.Worker, err
 		Argv:    append([]string{opts.Program}, opts.Args...),
 		Env:     append(opts.Env[:len(opts.Env):len(opts.Env)], "REDIS_URL="+opts.RedisURL),
 		LogPath: opts.LogPath,
+		// Go's log package writes each line at once, so SIGKILL loses
+		// none; asynq's graceful Shutdown would wait for active tasks.
+		Stop: worker.StopKill,
 	})
 	if err != nil {
 		return w, fmt.Errorf("start asynq worker: %w", err)

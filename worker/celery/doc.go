@@ -46,8 +46,9 @@
 // solo pool runs every task in that one process; the prefork pool forks
 // Concurrency children that share the parent's pages until they write to
 // them, which is why a prefork pool is judged on its summed PSS: summed RSS
-// counts every shared page once per process. Stopping the worker stops its
-// whole group, children included.
+// counts every shared page once per process. Stopping the worker kills its
+// whole group at once (worker.StopKill), children included: a recording is
+// over by then, and every child writes its own lines, unbuffered.
 //
 // --max-tasks-per-child and --max-memory-per-child replace pool children,
 // and a replaced child takes its leak with it: they are off unless a spec

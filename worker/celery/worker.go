@@ -112,6 +112,11 @@ func WorkerCommand(opts WorkerOptions) worker.Command {
 		Env:     append(opts.Environ(opts.Dir), "CELERY_BROKER_URL="+opts.RedisURL),
 		LogPath: opts.LogPath,
 		Ready:   readyLine,
+		// A warm shutdown of a prefork pool takes about 1.5 s to end its
+		// children, and has no bearing on a recording that is over. Each
+		// pool child writes its own log lines, unbuffered, so SIGKILL
+		// loses none of them.
+		Stop: worker.StopKill,
 	}
 }
 

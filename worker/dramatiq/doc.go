@@ -42,10 +42,11 @@
 // may be what brings Dramatiq: Debian does not package it), and the Redis
 // URL in REDIS_URL for the app to read. The main process forks P worker
 // processes, each logging "Worker process is ready for action."; the
-// memory to sample is the whole tree. The main process forwards SIGTERM to
-// its children, which take a second one as an order to exit at once and
-// then hang on their running threads, so the worker is stopped through its
-// leader alone (worker.Command.TermLeaderOnly).
+// memory to sample is the whole tree. Its graceful stop takes seconds (a
+// 1 s sleep loop per process, then 1 s polls of its threads), and the
+// worker processes log through pipes that the main process relays, so the
+// worker is stopped with worker.StopChildrenFirst: the worker processes
+// are killed, and the main process once it has read their last lines.
 //
 // Probe tells whether an interpreter can import Dramatiq, so that a suite
 // can skip, with the reason, where it cannot.

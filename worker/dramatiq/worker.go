@@ -37,6 +37,10 @@ var (
 	deadLine  = regexp.MustCompile(`Retries exceeded for message '([^']*)'\.`)
 )
 
+// stopGrace bounds how long the main process has, once its worker
+// processes are killed, to copy their last log lines and exit.
+const stopGrace = 2 * time.Second
+
 // readyTimeout bounds the wait for every worker process to be ready.
 // Importing Dramatiq and an app takes about a second.
 const readyTimeout = 60 * time.Second
@@ -99,10 +103,15 @@ func WorkerCommand(opts WorkerOptions) worker.Command {
 		LogPath:      opts.LogPath,
 		Ready:        readyLine,
 		ReadyTimeout: readyTimeout,
-		// The main process forwards SIGTERM to its worker processes, which
-		// take a second one as an order to exit at once and then hang on
-		// their running threads until the SIGKILL.
-		TermLeaderOnly: true,
+		// A worker process's graceful stop takes 2-3.6 s: its main loop
+		// sleeps 1 s between looks at its flag, and its worker and
+		// consumer threads each wait up to worker_timeout (1 s) before
+		// they see theirs. Its log lines go through a pipe to the main
+		// process, which writes them: killing the worker processes ends
+		// those pipes, and the main process, told by SIGTERM that the
+		// stop is wanted, copies what is left in them and exits.
+		Stop:      worker.StopChildrenFirst,
+		StopGrace: stopGrace,
 	}
 	if opts.OnEvent != nil {
 		cmd.OnLine = func(line string) { emitEvents(line, opts.OnEvent) }

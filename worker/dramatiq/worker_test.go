@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/leakspec/leakspec/worker"
 )
 
 func TestWorkerCommand(t *testing.T) {
@@ -68,8 +70,8 @@ func TestWorkerCommand(t *testing.T) {
 			if env["PYTHONUNBUFFERED"] != "1" {
 				t.Errorf("PYTHONUNBUFFERED = %q, want 1, or log lines arrive late", env["PYTHONUNBUFFERED"])
 			}
-			if !cmd.TermLeaderOnly {
-				t.Error("TermLeaderOnly is off: Dramatiq's worker processes hang on a second SIGTERM")
+			if cmd.Stop != worker.StopChildrenFirst {
+				t.Errorf("Stop = %v, want StopChildrenFirst: the main process relays its worker processes' log lines, and their graceful stop takes seconds", cmd.Stop)
 			}
 			if cmd.OnLine != nil {
 				t.Error("OnLine is set although OnEvent is not")

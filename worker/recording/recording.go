@@ -38,6 +38,17 @@ type Sample struct {
 	HeapLive  uint64 `json:"heap_live,omitempty"`
 	GCCycles  uint64 `json:"gc_cycles,omitempty"`
 	GoRuntime bool   `json:"go_runtime,omitempty"`
+	// Cgroup holds what the kernel charged to the worker's own cgroup v2
+	// at the same instant (memory.current and memory.stat's anon, file
+	// and kernel); only samples with CgroupMemory set carry it. It counts
+	// each page once, and page cache and kernel memory besides, so it is
+	// neither summed RSS nor PSS (see docs/performance.md); the verdicts
+	// do not read it.
+	CgroupCurrent uint64 `json:"cgroup_current,omitempty"`
+	CgroupAnon    uint64 `json:"cgroup_anon,omitempty"`
+	CgroupFile    uint64 `json:"cgroup_file,omitempty"`
+	CgroupKernel  uint64 `json:"cgroup_kernel,omitempty"`
+	CgroupMemory  bool   `json:"cgroup_memory,omitempty"`
 }
 
 // Event marks something that happened while recording, such as a job
@@ -61,7 +72,10 @@ type Recording struct {
 	Interval     time.Duration `json:"interval"`
 	SlowInterval time.Duration `json:"slow_interval"`
 	// Ceiling is the tree RSS above which the worker was to be killed.
-	Ceiling uint64   `json:"ceiling"`
+	Ceiling uint64 `json:"ceiling"`
+	// Source says how the tree's processes were found and its memory read:
+	// from the worker's own cgroup v2, or by a walk of /proc, and why.
+	Source  string   `json:"source,omitempty"`
 	Samples []Sample `json:"samples"`
 	Events  []Event  `json:"events,omitempty"`
 	// Aborted says why the worker was stopped before the scenario ended,

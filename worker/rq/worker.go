@@ -88,6 +88,11 @@ func WorkerCommand(opts WorkerOptions) worker.Command {
 		Env:     append(opts.Environ(opts.Dir), "RQ_REDIS_URL="+opts.RedisURL),
 		LogPath: opts.LogPath,
 		Ready:   readyLine,
+		// RQ's warm shutdown waits for the job at hand, which a leak spec
+		// no longer needs once its recording is over; PYTHONUNBUFFERED has
+		// put every line in the pipe already. The work horse's setsid is
+		// no escape: Stop finds it before the first signal.
+		Stop: worker.StopKill,
 	}
 }
 

@@ -8,7 +8,8 @@
 // least 300 leak-free series per class with the 95 % upper bound of their
 // rate; the smallest leak rate each matcher catches with at least 80 %
 // power in 30 s and in 60 s; the early verdict's confusion matrix and time
-// to verdict; and the verdicts on the real recordings. Every series is a
+// to verdict; how a fast climb to a high bounded level is judged; and the
+// verdicts on the real recordings. Every series is a
 // pure function of -seed, so a run can be reproduced exactly.
 package main
 
@@ -58,6 +59,7 @@ func run(w io.Writer, cfg config) error {
 	b.vouch(w)
 	b.confusion(w)
 	b.early(w)
+	b.cycles(w)
 	if err := b.real(w); err != nil {
 		return err
 	}
