@@ -18,10 +18,18 @@ type Bound struct {
 }
 
 // BoundOf returns the bound of a matcher made by this package, and false for
-// any other matcher.
+// any other matcher. A matcher that wraps another (one that only changes
+// the messages, such as fixtures' Run.Explain) says so with a method
+// Unwrap() types.GomegaMatcher, and has the bound of the one it wraps.
 func BoundOf(m types.GomegaMatcher) (Bound, bool) {
-	if m, ok := m.(*matcher); ok {
-		return m.judge.bound(), true
+	for {
+		switch w := m.(type) {
+		case *matcher:
+			return w.judge.bound(), true
+		case interface{ Unwrap() types.GomegaMatcher }:
+			m = w.Unwrap()
+		default:
+			return Bound{}, false
+		}
 	}
-	return Bound{}, false
 }

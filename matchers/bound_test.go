@@ -23,6 +23,8 @@ func TestBoundOf(t *testing.T) {
 		{"ReturnToBaseline", ReturnToBaseline(8*MB, DecayLimit(time.Minute)), Bound{Expectation: "return to within 8.0 MB of its baseline"}, true},
 		{"GrowLessThanPerEvent", GrowLessThanPerEvent(64*KB, "retry"), Bound{Expectation: `grow less than 64.0 kB per "retry"`}, true},
 		{"a Gomega matcher", gomega.BeNil(), Bound{}, false},
+		{"a wrapped PlateauWithin", wrapped{PlateauWithin(32 * MB)}, Bound{Expectation: "plateau within 32.0 MB", Budget: 32 * MB}, true},
+		{"a wrapped Gomega matcher", wrapped{gomega.BeNil()}, Bound{}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -33,3 +35,8 @@ func TestBoundOf(t *testing.T) {
 		})
 	}
 }
+
+// wrapped is a matcher that wraps another, as fixtures' Run.Explain does.
+type wrapped struct{ types.GomegaMatcher }
+
+func (w wrapped) Unwrap() types.GomegaMatcher { return w.GomegaMatcher }

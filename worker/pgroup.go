@@ -6,7 +6,7 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/prometheus/procfs"
+	"github.com/leakspec/leakspec/internal/proc"
 )
 
 // groupExitTimeout bounds how long Stop waits for a killed group to die.
@@ -75,18 +75,19 @@ func awaitGroupExit(pgid int) error {
 
 // groupMembers returns the pids of the live processes in group pgid.
 func groupMembers(pgid int) ([]int, error) {
-	procs, err := procfs.AllProcs()
+	r := proc.NewReader("") // the /proc of this machine
+	pids, err := r.PIDs(nil)
 	if err != nil {
 		return nil, err
 	}
 	var alive []int
-	for _, proc := range procs {
-		stat, err := proc.Stat()
+	for _, pid := range pids {
+		stat, err := r.Stat(pid)
 		if err != nil {
 			continue // it exited while we looked
 		}
-		if stat.PGRP == pgid && stat.State != "Z" && stat.State != "X" {
-			alive = append(alive, proc.PID)
+		if stat.PGRP == pgid && stat.State != 'Z' && stat.State != 'X' {
+			alive = append(alive, pid)
 		}
 	}
 	return alive, nil

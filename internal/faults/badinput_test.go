@@ -61,8 +61,12 @@ var badInputs = []badInput{
 		want: `/^prepare redis image: docker is unreachable \(.+\): start Docker, or set LEAKSPEC_REDIS_URL to a Redis server that leakspec may flush$/`},
 	{name: "missing interpreter", env: []string{"LEAKSPEC_PYTHON={dir}/bin/python3.99"},
 		want: "start rq worker: cannot find the Python interpreter {dir}/bin/python3.99; set the interpreter to a Python 3 with RQ, such as /usr/bin/python3 (Debian's python3-rq)"},
-	{name: "interpreter without RQ", env: []string{"LEAKSPEC_PYTHON={dir}/bare/python3"},
-		want: "start rq worker: {dir}/bare/python3 cannot import rq (ModuleNotFoundError: No module named 'rq'); install RQ for it (Debian: python3-rq) or set the interpreter to one that has it"},
+	{name: "required system missing", env: []string{"LEAKSPEC_PYTHON={dir}/bare/python3", "LEAKSPEC_REQUIRE=rq"},
+		want: "start rq worker: {dir}/bare/python3 cannot import rq (ModuleNotFoundError: No module named 'rq'); install RQ for it or set the interpreter to one that has it. " +
+			"On Debian or Ubuntu: apt-get install python3-rq python3-redis. rq is required (workers.require in ginkgo.yml, or LEAKSPEC_REQUIRE), so its specs fail rather than skip."},
+	{name: "required system missing, required in ginkgo.yml", config: "workers:\n  require: [celery, rq]\n", env: []string{"LEAKSPEC_PYTHON={dir}/bare/python3"},
+		want: "start rq worker: {dir}/bare/python3 cannot import rq (ModuleNotFoundError: No module named 'rq'); install RQ for it or set the interpreter to one that has it. " +
+			"On Debian or Ubuntu: apt-get install python3-rq python3-redis. rq is required (workers.require in ginkgo.yml, or LEAKSPEC_REQUIRE), so its specs fail rather than skip."},
 	{name: "missing job module", faults: true, env: []string{"LEAKSPEC_FAULT_IMPORT=faults_jobz"},
 		want: `/^start rq worker: /usr/bin/python3 cannot import the job module faults_jobz \(ModuleNotFoundError: No module named 'faults_jobz'\); Dir \S+/faults is first on its PYTHONPATH$/`},
 	{name: "ceiling below the worker's own memory", faults: true, env: []string{"LEAKSPEC_CEILING=16MB"},

@@ -12,7 +12,6 @@ import (
 
 	"github.com/onsi/ginkgo/v2/reporters"
 
-	"github.com/leakspec/leakspec/fixtures"
 	"github.com/leakspec/leakspec/internal/leftover"
 )
 
@@ -137,7 +136,7 @@ func TestHangup(t *testing.T) {
 // 20 s). Each run must write its JUnit file and leave nothing behind.
 func TestInterruptEverySuite(t *testing.T) {
 	root := moduleRoot(t)
-	entries, err := os.ReadDir(filepath.Join(root, fixtures.SuitesDir))
+	entries, err := os.ReadDir(filepath.Join(root, "suites"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +147,7 @@ func TestInterruptEverySuite(t *testing.T) {
 		suite := e.Name()
 		t.Run(suite, func(t *testing.T) {
 			r := newRun(t, "suite-"+suite)
-			r.start(root, r.environ(), "go", "tool", "ginkgo", "--no-color", "./"+fixtures.SuitesDir+"/"+suite)
+			r.start(root, r.environ(), "go", "tool", "ginkgo", "--no-color", "./suites/"+suite)
 			if suite == "selftest" {
 				select {
 				case <-r.done:

@@ -19,8 +19,8 @@ import (
 	"github.com/moby/moby/client"
 	"github.com/onsi/ginkgo/v2/reporters"
 
-	"github.com/leakspec/leakspec/fixtures"
 	"github.com/leakspec/leakspec/internal/leftover"
+	"github.com/leakspec/leakspec/internal/redisenv"
 )
 
 // The longest a run may take before the test calls it a hang, and how long
@@ -34,7 +34,7 @@ const (
 var binDir string
 
 func TestMain(m *testing.M) {
-	fixtures.ConfigureTestcontainers()
+	redisenv.ConfigureTestcontainers()
 	dir, err := os.MkdirTemp("", "leakspec-faults-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

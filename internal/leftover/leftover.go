@@ -32,11 +32,11 @@ import (
 	"github.com/moby/moby/client"
 	"github.com/prometheus/procfs"
 
-	"github.com/leakspec/leakspec/fixtures"
+	"github.com/leakspec/leakspec/internal/redisenv"
 )
 
 // EnvRunID is the environment variable that carries a run's id.
-const EnvRunID = fixtures.EnvRunID
+const EnvRunID = redisenv.EnvRunID
 
 // NewID returns a fresh run id, prefix and random hex.
 func NewID(prefix string) string {
@@ -140,7 +140,7 @@ func Containers(ctx context.Context, id string) ([]Container, error) {
 	defer docker.Close()
 	list, err := docker.ContainerList(ctx, client.ContainerListOptions{
 		All:     true,
-		Filters: make(client.Filters).Add("label", fixtures.RunLabel+"="+id),
+		Filters: make(client.Filters).Add("label", redisenv.RunLabel+"="+id),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list containers: %w", err)

@@ -21,16 +21,16 @@ func TestParseStat(t *testing.T) {
 		{
 			name: "a worker",
 			line: "200 (rq) S 100 200 100 0 -1 4194560 1400 0 3 0 6 5 0 0 20 0 1 0 30200 169078784 12053\n",
-			want: Stat{PID: 200, PPID: 100, PGRP: 200},
+			want: Stat{PID: 200, PPID: 100, PGRP: 200, State: 'S'},
 		},
 		{
 			// A program may name itself anything: the name ends at the
 			// last ')'.
 			name: "a command name with spaces and parentheses",
 			line: "4321 (a) (b c)) R 1 4300 4300 0 -1 0\n",
-			want: Stat{PID: 4321, PPID: 1, PGRP: 4300},
+			want: Stat{PID: 4321, PPID: 1, PGRP: 4300, State: 'R'},
 		},
-		{name: "a zombie", line: "211 (rq) Z 200 200 100 0 -1 4227148 0 0 0 0", want: Stat{PID: 211, PPID: 200, PGRP: 200}},
+		{name: "a zombie", line: "211 (rq) Z 200 200 100 0 -1 4227148 0 0 0 0", want: Stat{PID: 211, PPID: 200, PGRP: 200, State: 'Z'}},
 		{name: "no command name", line: "200 rq S 100 200", bad: true},
 		{name: "cut short after the state", line: "200 (rq) S 100", bad: true},
 		{name: "a parent that is not a number", line: "200 (rq) S x 200 100", bad: true},
@@ -143,7 +143,7 @@ func TestReaderReadsThisProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (Stat{PID: self, PPID: os.Getppid(), PGRP: syscall.Getpgrp()}); stat != want {
+	if want := (Stat{PID: self, PPID: os.Getppid(), PGRP: syscall.Getpgrp(), State: 'R'}); stat != want {
 		t.Errorf("Stat(self) = %+v, want %+v", stat, want)
 	}
 	rss, err := r.Resident(self)

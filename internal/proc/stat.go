@@ -10,6 +10,9 @@ type Stat struct {
 	PID  int
 	PPID int // the parent's process id (the thread group, not the thread)
 	PGRP int // the process group
+	// State is the state letter: R running, S sleeping, Z a zombie (exited,
+	// not yet reaped), X dead, and so on.
+	State byte
 }
 
 // Stat reads /proc/<pid>/stat. When the process has exited, the error
@@ -46,6 +49,8 @@ func parseStat(b []byte) (Stat, error) {
 	i, bad := 0, false
 	fields(b[end+1:], func(f []byte) bool {
 		switch i {
+		case 0:
+			s.State, ok = f[0], len(f) == 1
 		case 1:
 			s.PPID, ok = parseInt(f)
 		case 2:

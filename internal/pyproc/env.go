@@ -5,12 +5,15 @@
 // starts a worker that would otherwise fail late or obscurely.
 package pyproc
 
-import "os"
+import (
+	"os"
+	"strings"
+)
 
 // Env returns the variables every Python process an adapter starts gets,
 // to add to the caller's environment:
 //
-//   - PYTHONPATH has dir (the job or app modules) first, so that the spec's
+//   - PYTHONPATH has dirs (probes, then the job or app modules) first, in order, so that the spec's
 //     own modules win over any of the same name, then the caller's own
 //     PYTHONPATH, which may be what brings the queue library itself. It is
 //     left out when both are empty, so that Python's default applies.
@@ -21,18 +24,19 @@ import "os"
 //     the modules, which are often the repository's own embedded files.
 //
 // It reads the caller's PYTHONPATH and nothing else.
-func Env(dir string) []string {
-	path := dir
-	if inherited := os.Getenv("PYTHONPATH"); inherited != "" {
-		if path == "" {
-			path = inherited
-		} else {
-			path += string(os.PathListSeparator) + inherited
+func Env(dirs ...string) []string {
+	var path []string
+	for _, dir := range dirs {
+		if dir != "" {
+			path = append(path, dir)
 		}
 	}
+	if inherited := os.Getenv("PYTHONPATH"); inherited != "" {
+		path = append(path, inherited)
+	}
 	env := []string{"PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1"}
-	if path != "" {
-		env = append(env, "PYTHONPATH="+path)
+	if len(path) > 0 {
+		env = append(env, "PYTHONPATH="+strings.Join(path, string(os.PathListSeparator)))
 	}
 	return env
 }

@@ -25,10 +25,10 @@ type scenario struct {
 // drive runs the handler name under s and returns the recording of the
 // worker's memory, its run (for the heap growth) and the queue's last
 // counts.
-func drive(ctx SpecContext, name string, s scenario) (recording.Recording, *fixtures.GoRun, asynq.Progress) {
-	w := env.StartAsynq(ctx, asynq.WorkerOptions{Args: append([]string{"-scenario", name}, s.args...)})
-	queue := env.AsynqQueue(asynq.DefaultQueue)
-	run := env.RecordGo(w)
+func drive(ctx SpecContext, name string, s scenario) (recording.Recording, *fixtures.Run, asynq.Progress) {
+	w := fixtures.Start(ctx, env, asynq.WorkerOptions{Args: append([]string{"-scenario", name}, s.args...)})
+	queue := asynq.NewQueue(env.RDB, asynq.DefaultQueue)
+	run := env.Record(w)
 	for i := range s.tasks {
 		_, err := queue.Enqueue(ctx, asynq.Task{Type: name, MaxRetry: s.maxRetry})
 		Expect(err).NotTo(HaveOccurred())

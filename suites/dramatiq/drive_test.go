@@ -7,7 +7,6 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"github.com/onsi/gomega/types"
 
 	"github.com/leakspec/leakspec/fixtures"
 	"github.com/leakspec/leakspec/internal/bytesize"
@@ -42,9 +41,10 @@ const poll = 50 * time.Millisecond
 // startWorker starts a worker of an app of fixtures/dramatiq with 1 process
 // and 1 thread, like the origin's, records it, lets it rest and returns the
 // worker, its run, and its baseline: the highest tree RSS sampled at rest.
-func startWorker(ctx SpecContext, module string) (*fixtures.DramatiqWorker, *fixtures.Run, uint64) {
-	w := env.StartDramatiq(ctx, dramatiq.WorkerOptions{Module: module, Processes: 1, Threads: 1})
-	run := env.RecordDramatiq(w)
+func startWorker(ctx SpecContext, module string) (*dramatiq.Worker, *fixtures.Run, uint64) {
+	w := fixtures.Start(ctx, env, dramatiq.WorkerOptions{Module: module, Processes: 1, Threads: 1})
+	AddReportEntry("dramatiq", w.Installation.Version+" from "+w.Installation.Path)
+	run := env.Record(w)
 	time.Sleep(restTime)
 	rest := run.Recorder.Snapshot()
 	Expect(rest.Samples).NotTo(BeEmpty(), "the sampler took no sample of the worker at rest")
@@ -53,7 +53,7 @@ func startWorker(ctx SpecContext, module string) (*fixtures.DramatiqWorker, *fix
 
 // whileAlive returns a context that ends when ctx does or when the worker
 // ends, whichever is first, so that no wait outlives a dead worker.
-func whileAlive(ctx context.Context, w *fixtures.DramatiqWorker) context.Context {
+func whileAlive(ctx context.Context, w *dramatiq.Worker) context.Context {
 	alive, cancel := context.WithCancelCause(ctx)
 	go func() {
 		select {
@@ -83,8 +83,8 @@ type retryLoop struct {
 // holds it for hold and raises an exception holding it, with the origin's
 // retry options, and drives it as loop says. It returns the recording and the message's last
 // status in Redis.
-func failForever(ctx SpecContext, w *fixtures.DramatiqWorker, run *fixtures.Run, actor string, loop retryLoop) (recording.Recording, dramatiq.MessageStatus) {
-	queue := env.DramatiqQueue("")
+func failForever(ctx SpecContext, w *dramatiq.Worker, run *fixtures.Run, actor string, loop retryLoop) (recording.Recording, dramatiq.MessageStatus) {
+	queue := dramatiq.NewQueue(env.RDB, "")
 	id, err := queue.Enqueue(ctx, dramatiq.Message{
 		Actor: actor,
 		Args:  []any{dataMiB, hold.Seconds()},
@@ -130,7 +130,7 @@ drive:
 
 // follow polls the message's status until it is done and notes "running"
 // and "done" events in the recording; it returns when each was first seen.
-func follow(ctx SpecContext, w *fixtures.DramatiqWorker, run *fixtures.Run, queue *dramatiq.Queue, id string, within time.Duration) (running, done time.Duration) {
+func follow(ctx SpecContext, w *dramatiq.Worker, run *fixtures.Run, queue *dramatiq.Queue, id string, within time.Duration) (running, done time.Duration) {
 	deadline := time.After(within)
 	ticker := time.NewTicker(poll)
 	defer ticker.Stop()
@@ -180,13 +180,9 @@ func lowest(rec recording.Recording) uint64 {
 	return low
 }
 
-// figures adds report entries with the run's numbers, which the README's
-// reproduction quotes: the retries and the duration, and what the plateau
-// matcher measured, whichever its verdict.
-func figures(rec recording.Recording, baseline uint64, plateau types.GomegaMatcher) {
-	AddReportEntry("figures", fmt.Sprintf("baseline %s, peak %s, %d retries, recorded %.1f s",
-		bytesize.Format(baseline), bytesize.Format(rec.Peak()), rec.Count(dramatiq.EventRetry), rec.Duration.Seconds()))
-	if plateau != nil {
-		AddReportEntry("plateau", plateau.NegatedFailureMessage(rec))
-	}
+// figures adds a report entry with what the run's own figures (peak,
+// duration, the judgments, which Run.Finish and Judge file) leave out: the
+// worker's baseline at rest and the retries it logged.
+func figures(rec recording.Recording, baseline uint64) {
+	AddReportEntry("figures", fmt.Sprintf("baseline %s, %d retries", bytesize.Format(baseline), rec.Count(dramatiq.EventRetry)))
 }

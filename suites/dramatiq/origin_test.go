@@ -42,9 +42,9 @@ var _ = Describe("Dramatiq retrying an actor whose exception holds 128 MiB", Lab
 		// message, so nothing is left out as warm-up: the peaks are
 		// measured from the worker at rest and its first retry.
 		plateau := PlateauWithin(data+budget, WarmUp(0))
-		figures(rec, baseline, plateau)
-		Expect(rec).To(plateau)
-		Expect(rec).To(StayBelow(bound))
+		figures(rec, baseline)
+		env.Judge(rec, plateau)
+		env.Judge(rec, StayBelow(bound))
 		Expect(rec.Count(dramatiq.EventRetry)).To(BeNumerically(">=", minRetries),
 			"the message was retried only %d times in %.1f s", rec.Count(dramatiq.EventRetry), rec.Duration.Seconds())
 		Expect(status.Retries).To(BeNumerically(">=", minRetries), "the message is %s after %d retries", status.State, status.Retries)
@@ -66,7 +66,7 @@ var _ = Describe("Dramatiq running an async actor that sleeps after allocating 1
 
 	sleeper := func(ctx SpecContext, actor string) recordingAndPhases {
 		w, run, baseline := startWorker(ctx, "origin_actors")
-		queue := env.DramatiqQueue("")
+		queue := dramatiq.NewQueue(env.RDB, "")
 		id, err := queue.Enqueue(ctx, dramatiq.Message{Actor: actor, Args: []any{dataMiB, sleep.Seconds()}})
 		Expect(err).NotTo(HaveOccurred())
 		run.Recorder.Event("enqueued", id)
@@ -75,7 +75,7 @@ var _ = Describe("Dramatiq running an async actor that sleeps after allocating 1
 		// Rest again, to see the memory the worker keeps after the actor.
 		time.Sleep(time.Second)
 		r := run.Finish()
-		figures(r, baseline, nil)
+		figures(r, baseline)
 		// The allocation takes well under a second and the message is seen
 		// done within a poll of its end; between the two, the actor sleeps.
 		return recordingAndPhases{rec: r, baseline: baseline, sleeping: [2]time.Duration{running + time.Second, done - 500*time.Millisecond}, after: done + 500*time.Millisecond}
@@ -85,18 +85,19 @@ var _ = Describe("Dramatiq running an async actor that sleeps after allocating 1
 		budget := env.Config.Budget("dramatiq-sleep-holding", 48*MB)
 		r := sleeper(ctx, "sleep_holding")
 
-		Expect(r.rec).To(StayBelow(r.baseline + data + budget))
+		env.Judge(r.rec, StayBelow(r.baseline+data+budget))
 		held := during(r.rec, r.sleeping[0], r.sleeping[1])
 		Expect(lowest(held)).To(BeNumerically(">=", r.baseline+data*9/10),
 			"the actor did not hold its data through the sleep")
-		Expect(during(r.rec, r.after, r.rec.Duration)).To(StayBelow(r.baseline+budget), "the data outlived the actor")
+		// The data must not outlive the actor.
+		env.Judge(during(r.rec, r.after, r.rec.Duration), StayBelow(r.baseline+budget))
 	}, SpecTimeout(time.Minute))
 
 	It("returns to the baseline when the actor drops its data before sleeping", func(ctx SpecContext) {
 		budget := env.Config.Budget("dramatiq-sleep-dropped", 48*MB)
 		r := sleeper(ctx, "sleep_dropped")
 
-		Expect(during(r.rec, r.sleeping[0], r.rec.Duration)).To(StayBelow(r.baseline + budget))
+		env.Judge(during(r.rec, r.sleeping[0], r.rec.Duration), StayBelow(r.baseline+budget))
 	}, SpecTimeout(time.Minute))
 })
 
@@ -113,7 +114,7 @@ var _ = Describe("Dramatiq running an actor that succeeds with large arguments",
 			// as the bytes read from Redis and as the decoded string.
 			budget := env.Config.Budget("dramatiq-large-arguments", 24*MB) + 4*uint64(size)
 			w, run, baseline := startWorker(ctx, "payload_actors")
-			queue := env.DramatiqQueue("")
+			queue := dramatiq.NewQueue(env.RDB, "")
 			payload := strings.Repeat("x", size)
 
 			sent := 0
@@ -141,8 +142,8 @@ var _ = Describe("Dramatiq running an actor that succeeds with large arguments",
 			AddReportEntry("messages", p.String())
 
 			plateau := PlateauWithin(budget)
-			figures(rec, baseline, plateau)
-			Expect(rec).To(plateau)
+			figures(rec, baseline)
+			env.Judge(rec, plateau)
 			Expect(p.Dead).To(BeZero(), "no message may fail: %s", p)
 			Expect(p.Done).To(BeNumerically(">=", atLeast), "too few messages to judge: %s", p)
 		},

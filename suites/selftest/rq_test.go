@@ -6,6 +6,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/leakspec/leakspec/fixtures"
 	. "github.com/leakspec/leakspec/matchers"
 	"github.com/leakspec/leakspec/worker/recording"
 	"github.com/leakspec/leakspec/worker/rq"
@@ -17,9 +18,9 @@ import (
 func drive(ctx SpecContext, fn string) recording.Recording {
 	const jobs, every, mib = 40, 125 * time.Millisecond, 16
 
-	proc := env.StartRQ(ctx, rq.WorkerOptions{Queues: []string{"selftest"}, Imports: []string{"selftest_jobs"}})
-	queue := env.RQQueue("selftest")
-	run := env.Record(proc)
+	w := fixtures.Start(ctx, env, rq.WorkerOptions{Queues: []string{"selftest"}, Imports: []string{"selftest_jobs"}})
+	queue := rq.NewQueue(env.RDB, "selftest").WatchWorkers(env.Workers)
+	run := env.Record(w)
 	for i := range jobs {
 		_, err := queue.Enqueue(ctx, rq.Job{Func: "selftest_jobs." + fn, Args: []any{mib}})
 		Expect(err).NotTo(HaveOccurred())

@@ -28,9 +28,36 @@ type WorkerOptions struct {
 	RedisURL string
 	// LogPath is the file that receives the worker's output.
 	LogPath string
+	// Env holds "KEY=value" entries added to the worker's environment.
+	Env []string
 	// ReadyTimeout bounds the wait for the worker's server in Redis;
 	// DefaultReadyTimeout when zero.
 	ReadyTimeout time.Duration
+}
+
+// Program is the package of leakspec's own asynq worker program, the one
+// Start runs when no Program is given.
+const Program = "github.com/leakspec/leakspec/fixtures/asynqworker"
+
+// Start fills the options left empty from d (leakspec's worker program,
+// built by d.GoProgram, Redis, the log file, the environment) and starts
+// the worker (see StartWorker).
+func (opts WorkerOptions) Start(ctx context.Context, d worker.Defaults) (*goworker.Worker, error) {
+	if opts.Program == "" && d.GoProgram != nil {
+		bin, err := d.GoProgram(ctx, Program)
+		if err != nil {
+			return nil, fmt.Errorf("start asynq worker: %w", err)
+		}
+		opts.Program = bin
+	}
+	if opts.RedisURL == "" {
+		opts.RedisURL = d.RedisURL
+	}
+	if opts.LogPath == "" {
+		opts.LogPath = d.LogPath
+	}
+	opts.Env = append(d.Env[:len(d.Env):len(d.Env)], opts.Env...)
+	return StartWorker(ctx, opts)
 }
 
 // StartWorker starts the worker program in its own process group, learns its
@@ -51,7 +78,7 @@ func StartWorker(ctx context.Context, opts WorkerOptions) (*goworker.Worker, err
 	}
 	w, err := goworker.Start(ctx, worker.Command{
 		Argv:    append([]string{opts.Program}, opts.Args...),
-		Env:     []string{"REDIS_URL=" + opts.RedisURL},
+		Env:     append(opts.Env[:len(opts.Env):len(opts.Env)], "REDIS_URL="+opts.RedisURL),
 		LogPath: opts.LogPath,
 		// Go's log package writes each line at once, so SIGKILL loses
 		// none; asynq's graceful Shutdown would wait for active tasks.

@@ -40,6 +40,9 @@ type WorkerOptions struct {
 	// Dir is the directory of the app module. It goes first on the
 	// worker's PYTHONPATH, ahead of the caller's own PYTHONPATH.
 	Dir string
+	// PythonEnv adds directories to PYTHONPATH and variables to the
+	// worker's environment.
+	worker.PythonEnv
 	// App is the Celery application, as -A takes it: a module ("tasks"),
 	// or a module and an attribute ("tasks:app"). Required.
 	App string
@@ -106,7 +109,7 @@ func WorkerCommand(opts WorkerOptions) worker.Command {
 
 	return worker.Command{
 		Argv:    argv,
-		Env:     append(pyproc.Env(opts.Dir), "CELERY_BROKER_URL="+opts.RedisURL),
+		Env:     append(opts.Environ(opts.Dir), "CELERY_BROKER_URL="+opts.RedisURL),
 		LogPath: opts.LogPath,
 		Ready:   readyLine,
 		// A warm shutdown of a prefork pool takes about 1.5 s to end its
@@ -170,6 +173,9 @@ func StartWorker(ctx context.Context, opts WorkerOptions) (*Worker, error) {
 		return nil, errors.New("start celery worker: a Prefork pool needs a Concurrency above zero; Celery's default, the number of CPUs, would differ between machines")
 	}
 	cmd := WorkerCommand(opts)
+	if err := checkCelery(ctx, cmd.Argv[0], cmd.Env); err != nil {
+		return nil, err
+	}
 	monitor := NewMonitor(Warnings(opts)...)
 	cmd.OnLine = monitor.Line
 	p, err := worker.Start(ctx, cmd)
@@ -180,4 +186,36 @@ func StartWorker(ctx context.Context, opts WorkerOptions) (*Worker, error) {
 		return nil, err
 	}
 	return &Worker{Process: p, Tasks: monitor}, err
+}
+
+// Warnings returns the worker's warnings: the options it runs with that
+// hide leaks (see the function Warnings).
+func (w *Worker) Warnings() []string { return w.Tasks.Warnings() }
+
+// RecordTo sends the worker's task outcomes (retries, successes, failures)
+// and its warnings to r as events (see Monitor.RecordTo).
+func (w *Worker) RecordTo(r *worker.Recorder) { w.Tasks.RecordTo(r) }
+
+// Start fills the options left empty from d (the interpreter, the "celery"
+// scenario apps, Redis as the broker, the log file, the environment) and
+// starts the worker (see StartWorker).
+func (opts WorkerOptions) Start(ctx context.Context, d worker.Defaults) (*Worker, error) {
+	d.FillPython("celery", &opts.Python, &opts.Dir, &opts.RedisURL, &opts.LogPath, &opts.PythonEnv)
+	return StartWorker(ctx, opts)
+}
+
+// checkCelery says in one sentence that python cannot run Celery, before a
+// worker is started that would fail with a traceback in its log. A missing
+// Celery matches worker.ErrNotInstalled.
+func checkCelery(ctx context.Context, python string, env []string) error {
+	_, err := pyproc.Import(ctx, python, env, []string{"celery", "redis"}, "")
+	var importErr *pyproc.ImportError
+	switch {
+	case errors.As(err, &importErr):
+		return &worker.NotInstalledError{System: "celery", Packages: []string{"python3-celery", "python3-redis"},
+			Reason: fmt.Sprintf("start celery worker: %s cannot import %s (%s); install Celery and redis-py for it or set the interpreter to one that has them", python, importErr.Module, importErr.Reason)}
+	}
+	// Any other failure, a missing interpreter included, shows again in
+	// the worker's own words when it starts.
+	return nil
 }

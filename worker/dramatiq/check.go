@@ -7,19 +7,18 @@ import (
 	"strings"
 
 	"github.com/leakspec/leakspec/internal/pyproc"
+	"github.com/leakspec/leakspec/worker"
 )
 
 // ErrNotInstalled is what the errors of Probe and StartWorker match
-// (errors.Is) when the interpreter runs but cannot import Dramatiq or its
-// Redis broker: a suite skips on it, while a missing interpreter or a
-// broken app fails it.
-var ErrNotInstalled = errors.New("dramatiq cannot be imported")
+// when the interpreter cannot import Dramatiq or its Redis broker: it is
+// worker.ErrNotInstalled, and a suite skips the Dramatiq specs on it.
+var ErrNotInstalled = worker.ErrNotInstalled
 
 // notInstalled is an error sentence that matches ErrNotInstalled.
-type notInstalled struct{ msg string }
-
-func (e *notInstalled) Error() string        { return e.msg }
-func (e *notInstalled) Is(target error) bool { return target == ErrNotInstalled }
+func notInstalled(msg string, packages ...string) error {
+	return &worker.NotInstalledError{System: "dramatiq", Packages: packages, Reason: msg}
+}
 
 // Installation is the Dramatiq an interpreter imports.
 type Installation struct {
@@ -45,19 +44,16 @@ func Probe(ctx context.Context, python, dir string) (Installation, error) {
 	if python == "" {
 		python = DefaultPython
 	}
-	return checkImports(ctx, python, dir, "", "")
+	return checkImports(ctx, python, dir, pyproc.Env(dir), "")
 }
 
 // checkImports runs python once to import Dramatiq, its Redis broker and,
-// unless it is empty, the app module, which sees redisURL as REDIS_URL.
-func checkImports(ctx context.Context, python, dir, redisURL, module string) (Installation, error) {
+// unless it is empty, the app module, with env (the worker's) added to the
+// caller's environment.
+func checkImports(ctx context.Context, python, dir string, env []string, module string) (Installation, error) {
 	modules := []string{"dramatiq", "dramatiq.brokers.redis"}
 	if module != "" {
 		modules = append(modules, module)
-	}
-	env := pyproc.Env(dir)
-	if redisURL != "" {
-		env = append(env, "REDIS_URL="+redisURL)
 	}
 	lines, err := pyproc.Import(ctx, python, env, modules, installation)
 	if err == nil && len(lines) >= 2 {
@@ -78,9 +74,9 @@ func checkImports(ctx context.Context, python, dir, redisURL, module string) (In
 		failed, reason := importErr.Module, importErr.Reason
 		switch failed {
 		case "dramatiq":
-			return Installation{}, &notInstalled{fmt.Sprintf("%s cannot import dramatiq (%s): Debian does not package Dramatiq, so install it for that interpreter, or put a checkout of its source (v2.0.0 or later) on PYTHONPATH, or set python.interpreter (LEAKSPEC_PYTHON) to a Python that has it", python, reason)}
+			return Installation{}, notInstalled(fmt.Sprintf("%s cannot import dramatiq (%s): Debian does not package Dramatiq, so install it for that interpreter, or put a checkout of its source (v2.0.0 or later) on PYTHONPATH, or set python.interpreter (LEAKSPEC_PYTHON) to a Python that has it", python, reason))
 		case "dramatiq.brokers.redis":
-			return Installation{}, &notInstalled{fmt.Sprintf("%s imports dramatiq but not its Redis broker (%s): install redis-py for that interpreter (Debian: python3-redis)", python, reason)}
+			return Installation{}, notInstalled(fmt.Sprintf("%s imports dramatiq but not its Redis broker (%s): install redis-py for that interpreter (Debian: python3-redis)", python, reason), "python3-redis")
 		}
 		where := "Dir is empty, so only the caller's PYTHONPATH is searched"
 		if dir != "" {

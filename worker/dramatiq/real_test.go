@@ -106,7 +106,7 @@ func startTestWorker(t *testing.T, rdb *redis.Client, processes int, ev *events)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p
+	return p.Process
 }
 
 // waitStatus polls the message until ok accepts its status.

@@ -7,9 +7,9 @@ import (
 	"regexp"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
-	"github.com/leakspec/leakspec/internal/pyproc"
 	"github.com/leakspec/leakspec/worker"
 )
 
@@ -54,6 +54,9 @@ type WorkerOptions struct {
 	// worker's PYTHONPATH, ahead of the caller's own PYTHONPATH, which
 	// may be what brings Dramatiq itself.
 	Dir string
+	// PythonEnv adds directories to PYTHONPATH and variables to the
+	// worker's environment.
+	worker.PythonEnv
 	// Module is the app module the worker imports, which declares the
 	// broker and the actors.
 	Module string
@@ -96,7 +99,7 @@ func WorkerCommand(opts WorkerOptions) worker.Command {
 	argv = append(argv, opts.Extra...)
 	cmd := worker.Command{
 		Argv:         argv,
-		Env:          append(pyproc.Env(opts.Dir), "REDIS_URL="+opts.RedisURL),
+		Env:          append(opts.Environ(opts.Dir), "REDIS_URL="+opts.RedisURL),
 		LogPath:      opts.LogPath,
 		Ready:        readyLine,
 		ReadyTimeout: readyTimeout,
@@ -125,13 +128,56 @@ func emitEvents(line string, emit func(name, detail string)) {
 	}
 }
 
+// Worker is a running Dramatiq worker.
+type Worker struct {
+	*worker.Process
+	// Installation is the Dramatiq the worker runs.
+	Installation Installation
+	// recorder receives the worker's events once RecordTo has been
+	// called; events before that are dropped.
+	recorder atomic.Pointer[worker.Recorder]
+}
+
+// RecordTo sends an event to r for every retry (EventRetry) and dead letter
+// (EventDead) the worker logs from now on.
+func (w *Worker) RecordTo(r *worker.Recorder) { w.recorder.Store(r) }
+
+// Start fills the options left empty from d (the interpreter, the
+// "dramatiq" scenario apps, Redis, the log file, the environment) and
+// starts the worker (see StartWorker).
+func (opts WorkerOptions) Start(ctx context.Context, d worker.Defaults) (*Worker, error) {
+	d.FillPython("dramatiq", &opts.Python, &opts.Dir, &opts.RedisURL, &opts.LogPath, &opts.PythonEnv)
+	return StartWorker(ctx, opts)
+}
+
 // StartWorker checks that the interpreter can import Dramatiq, its Redis
 // broker and the app module, then starts the worker and returns once every
 // worker process is ready for action. A missing interpreter, Dramatiq or
 // module is one sentence saying what to fix. Like worker.Start, it returns
 // the Process along with the error when the worker started but did not
 // become ready.
-func StartWorker(ctx context.Context, opts WorkerOptions) (*worker.Process, error) {
+func StartWorker(ctx context.Context, opts WorkerOptions) (*Worker, error) {
+	w := &Worker{}
+	own := opts.OnEvent
+	opts.OnEvent = func(name, detail string) {
+		if own != nil {
+			own(name, detail)
+		}
+		if r := w.recorder.Load(); r != nil {
+			r.Event(name, detail)
+		}
+	}
+	p, err := startWorker(ctx, opts, &w.Installation)
+	if p == nil {
+		return nil, err
+	}
+	w.Process = p
+	return w, err
+}
+
+// startWorker is StartWorker's work, on the bare process; it sets *inst to
+// the Dramatiq the interpreter imports.
+func startWorker(ctx context.Context, opts WorkerOptions, inst *Installation) (*worker.Process, error) {
 	if opts.RedisURL == "" {
 		return nil, errors.New("start dramatiq worker: RedisURL is empty; the worker needs the URL of its Redis")
 	}
@@ -139,7 +185,8 @@ func StartWorker(ctx context.Context, opts WorkerOptions) (*worker.Process, erro
 		return nil, errors.New("start dramatiq worker: Module is empty; name the app module that declares the broker and the actors")
 	}
 	cmd := WorkerCommand(opts)
-	if _, err := checkImports(ctx, cmd.Argv[0], opts.Dir, opts.RedisURL, opts.Module); err != nil {
+	var err error
+	if *inst, err = checkImports(ctx, cmd.Argv[0], opts.Dir, cmd.Env, opts.Module); err != nil {
 		return nil, fmt.Errorf("start dramatiq worker: %w", err)
 	}
 

@@ -20,58 +20,36 @@
 package goworker
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"os/exec"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/google/pprof/profile"
 
+	"github.com/leakspec/leakspec/internal/gobuild"
 	"github.com/leakspec/leakspec/worker"
 	"github.com/leakspec/leakspec/worker/goworker/endpoint"
 	"github.com/leakspec/leakspec/worker/recording"
 )
 
-// buildTimeout bounds a build: a cold cache compiles a worker's
-// dependencies in well under a minute on a small machine.
-const buildTimeout = 3 * time.Minute
-
 // Build compiles the Go package pkg into the executable out, running the
 // go command found on PATH in dir, usually the root of the module that holds
-// pkg (then pkg may be a relative path such as "./fixtures/asynqworker").
-// It builds with the flags go test uses, so that the packages a test
-// binary has compiled are reused from Go's build cache. The go command runs
-// in a process group of its own, killed whole when ctx ends.
+// pkg (then pkg may be a relative path such as "./fixtures/asynqworker"),
+// or any directory of a module that requires pkg's module (then pkg is an
+// import path). It builds with the flags go test uses, so that the packages
+// a test binary has compiled are reused from Go's build cache. The go
+// command runs in a process group of its own, killed whole when ctx ends.
 func Build(ctx context.Context, dir, pkg, out string) error {
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		return fmt.Errorf("build go worker %s: cannot find the go command on PATH: %w", pkg, err)
-	}
-	ctx, cancel := context.WithTimeout(ctx, buildTimeout)
-	defer cancel()
-	c := exec.CommandContext(ctx, goCmd, "build", "-o", out, pkg)
-	c.Dir = dir
-	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	c.Cancel = func() error { return syscall.Kill(-c.Process.Pid, syscall.SIGKILL) }
-	c.WaitDelay = time.Second
-	var output bytes.Buffer
-	c.Stdout, c.Stderr = &output, &output
-	if err := c.Run(); err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("build go worker %s: %w", pkg, context.Cause(ctx))
-		}
-		return fmt.Errorf("build go worker %s in %s: %w: %s", pkg, dir, err, strings.TrimSpace(output.String()))
-	}
-	return nil
+	return gobuild.Build(ctx, dir, pkg, out)
 }
 
 // Worker is a running Go worker that serves leakspec's endpoint.
@@ -186,6 +164,48 @@ func (w *Worker) HeapProfile(ctx context.Context) (*profile.Profile, error) {
 		return nil, fmt.Errorf("take heap profile: %w", err)
 	}
 	return p, nil
+}
+
+// WriteHeapProfile writes the worker's heap profile (see HeapProfile), as
+// the endpoint gives it, to path: a file that `go tool pprof` reads, and
+// `go tool pprof -diff_base before after` compares.
+func (w *Worker) WriteHeapProfile(ctx context.Context, path string) error {
+	body, err := w.get(ctx, endpoint.ProfilePath+"?gc=1")
+	if err != nil {
+		return fmt.Errorf("take heap profile: %w", err)
+	}
+	if _, err := profile.ParseData(body); err != nil {
+		return fmt.Errorf("take heap profile: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("write heap profile: %w", err)
+	}
+	if err := os.WriteFile(path, body, 0o644); err != nil {
+		return fmt.Errorf("write heap profile: %w", err)
+	}
+	return nil
+}
+
+// HeapGrowth words the growth of the live heap by allocating function from
+// the profile in the file before to the one in after, the top functions
+// first (see HeapGrowth and FormatGrowth).
+func (w *Worker) HeapGrowth(before, after string) (string, error) {
+	const top = 5
+	var profiles [2]*profile.Profile
+	for i, path := range []string{before, after} {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return "", fmt.Errorf("read heap profile: %w", err)
+		}
+		if profiles[i], err = profile.ParseData(data); err != nil {
+			return "", fmt.Errorf("read heap profile %s: %w", path, err)
+		}
+	}
+	grown, err := HeapGrowth(profiles[0], profiles[1])
+	if err != nil {
+		return "", err
+	}
+	return FormatGrowth(grown, top), nil
 }
 
 // get fetches a path of the endpoint.

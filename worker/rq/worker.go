@@ -27,6 +27,9 @@ type WorkerOptions struct {
 	// Dir is the directory of the job modules. It goes first on the
 	// worker's PYTHONPATH, ahead of the caller's own PYTHONPATH.
 	Dir string
+	// PythonEnv adds directories to PYTHONPATH and variables to the
+	// worker's environment.
+	worker.PythonEnv
 	// RedisURL is the worker's Redis, such as "redis://127.0.0.1:6379/0".
 	RedisURL string
 	// Queues are the queues the worker takes jobs from, in priority order;
@@ -82,7 +85,7 @@ func WorkerCommand(opts WorkerOptions) worker.Command {
 		// The URL goes in RQ's own variable rather than --url: it may hold
 		// a password, and a command line is there for every local user to
 		// read in ps, an environment only for its owner.
-		Env:     append(pyproc.Env(opts.Dir), "RQ_REDIS_URL="+opts.RedisURL),
+		Env:     append(opts.Environ(opts.Dir), "RQ_REDIS_URL="+opts.RedisURL),
 		LogPath: opts.LogPath,
 		Ready:   readyLine,
 		// RQ's warm shutdown waits for the job at hand, which a leak spec
@@ -93,26 +96,44 @@ func WorkerCommand(opts WorkerOptions) worker.Command {
 	}
 }
 
+// Worker is a running RQ worker.
+type Worker struct {
+	*worker.Process
+}
+
 // StartWorker checks that the interpreter can import RQ and opts.Imports,
 // then starts the worker and returns once it listens on its queues. A
 // missing interpreter, RQ or job module is one sentence saying what to
-// fix. Like worker.Start, it returns the Process along with the error when
-// the worker started but did not become ready.
-func StartWorker(ctx context.Context, opts WorkerOptions) (*worker.Process, error) {
+// fix; a missing RQ matches worker.ErrNotInstalled. Like worker.Start, it
+// returns the Worker along with the error when the worker started but did
+// not become ready.
+func StartWorker(ctx context.Context, opts WorkerOptions) (*Worker, error) {
 	cmd := WorkerCommand(opts)
 	if opts.RedisURL == "" {
 		return nil, errors.New("start rq worker: RedisURL is empty; the worker needs the URL of its Redis")
 	}
-	if err := checkImports(ctx, cmd.Argv[0], opts.Dir, append([]string{"rq"}, opts.Imports...)); err != nil {
+	if err := checkImports(ctx, cmd.Argv[0], opts.Dir, cmd.Env, append([]string{"rq"}, opts.Imports...)); err != nil {
 		return nil, err
 	}
-	return worker.Start(ctx, cmd)
+	p, err := worker.Start(ctx, cmd)
+	if p == nil {
+		return nil, err
+	}
+	return &Worker{Process: p}, err
+}
+
+// Start fills the options left empty from d (the interpreter, the "rq"
+// scenario apps, Redis, the log file, the environment) and starts the
+// worker (see StartWorker).
+func (opts WorkerOptions) Start(ctx context.Context, d worker.Defaults) (*Worker, error) {
+	d.FillPython("rq", &opts.Python, &opts.Dir, &opts.RedisURL, &opts.LogPath, &opts.PythonEnv)
+	return StartWorker(ctx, opts)
 }
 
 // checkImports runs python once to import modules, the first of which is
 // RQ itself, and says in one sentence what to fix when one fails.
-func checkImports(ctx context.Context, python, dir string, modules []string) error {
-	_, err := pyproc.Import(ctx, python, pyproc.Env(dir), modules, "")
+func checkImports(ctx context.Context, python, dir string, env []string, modules []string) error {
+	_, err := pyproc.Import(ctx, python, env, modules, "")
 	var (
 		importErr     *pyproc.ImportError
 		unfinishedErr *pyproc.UnfinishedError
@@ -127,7 +148,8 @@ func checkImports(ctx context.Context, python, dir string, modules []string) err
 		return fmt.Errorf("start rq worker: importing %s with %s did not finish (%w)", strings.Join(modules, ", "), python, unfinishedErr.Cause)
 	case errors.As(err, &importErr):
 		if importErr.Module == "rq" {
-			return fmt.Errorf("start rq worker: %s cannot import rq (%s); install RQ for it (Debian: python3-rq) or set the interpreter to one that has it", python, importErr.Reason)
+			return &worker.NotInstalledError{System: "rq", Packages: []string{"python3-rq", "python3-redis"},
+				Reason: fmt.Sprintf("start rq worker: %s cannot import rq (%s); install RQ for it or set the interpreter to one that has it", python, importErr.Reason)}
 		}
 		where := "Dir is empty, so only the caller's PYTHONPATH is searched"
 		if dir != "" {

@@ -240,7 +240,7 @@ func startWorker(t *testing.T, opts rq.WorkerOptions) *worker.Process {
 	if err != nil {
 		t.Fatalf("StartWorker: %v", err)
 	}
-	return p
+	return p.Process
 }
 
 // stopWorker stops the worker and checks that nothing of it is left and

@@ -10,6 +10,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/leakspec/leakspec/fixtures"
+	"github.com/leakspec/leakspec/internal/redisenv"
 	. "github.com/leakspec/leakspec/matchers"
 	"github.com/leakspec/leakspec/worker"
 	"github.com/leakspec/leakspec/worker/rq"
@@ -81,8 +82,8 @@ func startRQ(ctx SpecContext) (*worker.Process, *rq.Queue) {
 	if extra := os.Getenv("LEAKSPEC_FAULT_IMPORT"); extra != "" {
 		imports = append(imports, extra)
 	}
-	proc := env.StartRQ(ctx, rq.WorkerOptions{Queues: []string{"faults"}, Dir: dir, Imports: imports})
-	return proc, env.RQQueue("faults")
+	w := fixtures.Start(ctx, env, rq.WorkerOptions{Queues: []string{"faults"}, Dir: dir, Imports: imports})
+	return w.Process, rq.NewQueue(env.RDB, "faults").WatchWorkers(env.Workers)
 }
 
 // must fails the spec with err's own sentence, which the tests compare
@@ -136,7 +137,7 @@ var _ = Describe("a worker", func() {
 	Context("meeting a fault within its spec", Label("in-spec"), func() {
 		It("crashes as it starts", func(ctx SpecContext) {
 			// RQ cannot reach this Redis: nothing listens on port 1.
-			env.StartRQ(ctx, rq.WorkerOptions{Queues: []string{"faults"}, RedisURL: "redis://127.0.0.1:1/0"})
+			fixtures.Start(ctx, env, rq.WorkerOptions{Queues: []string{"faults"}, RedisURL: "redis://127.0.0.1:1/0"})
 		})
 
 		It("crash-loops under a supervisor that never gets it ready", func(ctx SpecContext) {
@@ -198,7 +199,7 @@ var _ = Describe("a worker", func() {
 		It("plateaus while every job drops its memory", func(ctx SpecContext) {
 			proc, queue := startRQ(ctx)
 			run := env.Record(proc)
-			AddReportEntry("redis", fixtures.MaskURL(env.Redis.URL))
+			AddReportEntry("redis", redisenv.MaskURL(env.RedisURL))
 			announce("quick", proc.Pid())
 			paced(ctx, proc, queue, 40, 150*time.Millisecond, "work", 8, 0.0)
 			_, err := queue.WaitFinished(ctx, 40, 0)
@@ -209,7 +210,7 @@ var _ = Describe("a worker", func() {
 		It("is caught keeping 8 MiB per job", func(ctx SpecContext) {
 			proc, queue := startRQ(ctx)
 			run := env.Record(proc)
-			AddReportEntry("redis", fixtures.MaskURL(env.Redis.URL))
+			AddReportEntry("redis", redisenv.MaskURL(env.RedisURL))
 			paced(ctx, proc, queue, 40, 150*time.Millisecond, "keep", 8, 0.0)
 			_, err := queue.WaitFinished(ctx, 40, 0)
 			must(err)
