@@ -1,0 +1,36 @@
+package memtest_test
+
+import (
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/leakspec/leakspec/fixtures"
+	. "github.com/leakspec/leakspec/matchers"
+	"github.com/leakspec/leakspec/worker/rq"
+)
+
+var _ = Describe("the report job", Label("rq"), func() {
+	It("keeps only the last reports' samples in its cache", func(ctx SpecContext) {
+		w := fixtures.Start(ctx, env, rq.WorkerOptions{
+			Dir:     apps(),
+			Queues:  []string{"reports"},
+			Imports: []string{"reports_jobs"},
+		})
+		queue := rq.NewQueue(env.RDB, "reports").WatchWorkers(env.Workers)
+		run := env.Record(w)
+
+		jobs := make([]rq.Job, 600)
+		for i := range jobs {
+			jobs[i] = rq.Job{Func: "reports_jobs.render_report", Args: []any{10_000}}
+		}
+		_, err := queue.EnqueueMany(ctx, jobs)
+		Expect(err).NotTo(HaveOccurred())
+		progress, err := queue.WaitFinished(ctx, len(jobs), 100*time.Millisecond)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(progress.Failed).To(BeZero(), "no report job may fail: %s", progress)
+
+		env.Judge(run.Finish(), PlateauWithin(env.Config.Budget("report-job", 32*MB)))
+	})
+})
