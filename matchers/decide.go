@@ -102,7 +102,7 @@ type Decision struct {
 // strict that they spend almost none of the error budget, so by the union
 // bound the false-alarm rate of the whole run is at most that of a single
 // look at Max plus 0.1 % per interim look (stats.FalseAlarmBound). The
-// detection benchmark (go run ./matchers/cmd/detectbench) measures it on
+// detection benchmark (go run ./cmd/detectbench) measures it on
 // leak-free series and on recorded clean runs.
 //
 // Every look uses the warm-up of the whole plan (a fifth of Max by

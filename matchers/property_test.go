@@ -7,8 +7,8 @@ import (
 
 	"github.com/onsi/gomega/types"
 
+	"github.com/leakspec/leakspec/internal/synth"
 	"github.com/leakspec/leakspec/matchers"
-	"github.com/leakspec/leakspec/matchers/internal/synth"
 	"github.com/leakspec/leakspec/worker/recording"
 )
 

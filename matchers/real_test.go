@@ -10,8 +10,8 @@ import (
 
 	"github.com/onsi/gomega/types"
 
+	"github.com/leakspec/leakspec/internal/synth"
 	"github.com/leakspec/leakspec/matchers"
-	"github.com/leakspec/leakspec/matchers/internal/synth"
 	"github.com/leakspec/leakspec/reports"
 	"github.com/leakspec/leakspec/worker/recording"
 )
@@ -108,7 +108,7 @@ func lastEvent(rec recording.Recording, name string) time.Duration {
 }
 
 // TestDetectionOnSyntheticSeries is a small, fast cut of the detection
-// benchmark (go run ./matchers/cmd/detectbench): at default settings no
+// benchmark (go run ./cmd/detectbench): at default settings no
 // leak-free series of any class fails, and every fast leak is caught;
 // PlateauWithin also catches reference cycles that hold 64 MB from the
 // third second on, whose floor rises only before GrowLessThan's warm-up

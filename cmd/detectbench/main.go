@@ -2,7 +2,7 @@
 // their default settings, on seeded synthetic series of known behaviour and
 // on real recordings kept under matchers/testdata:
 //
-//	go run ./matchers/cmd/detectbench
+//	go run ./cmd/detectbench
 //
 // It prints, as Markdown tables: the false alarms of each matcher on at
 // least 300 leak-free series per class with the 95 % upper bound of their

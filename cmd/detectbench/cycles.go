@@ -5,8 +5,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/leakspec/leakspec/internal/synth"
 	"github.com/leakspec/leakspec/matchers"
-	"github.com/leakspec/leakspec/matchers/internal/synth"
 )
 
 // heldSizes are the levels, in MB above the start, that the reference
