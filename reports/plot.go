@@ -67,7 +67,8 @@ func PlotPaths(stem string) (png, svg string) { return stem + ".png", stem + ".s
 // were sampled, as dotted lines with points), the warm-up shaded, the peaks
 // of the windows the matchers judge marked, the plateau budget drawn as a
 // band above the early level of those peaks (from that level up to the
-// level plus the budget), a StayBelow limit as a dashed line, the events as
+// level plus the budget), what PlateauWithin's trend and level checks
+// measured (see addTrend and addLevel), a StayBelow limit as a dashed line, the events as
 // ticks along the bottom, and the spec's name and verdict as the title.
 // The warm-up, the windows and the early level are the spec's figures,
 // read as the matchers read the recording (see Figures): a run planned to
@@ -125,8 +126,12 @@ func drawPlot(rec recording.Recording, spec SpecSummary) (*plot.Plot, *plot.Lege
 	// The band needs the early level, which is read with the trend.
 	banded := budget > 0 && f.Slope != nil
 	top := mbOf(f.Peak)
+	var judged stats.Plateau
+	if f.Slope != nil {
+		judged = stats.JudgePlateau(env, float64(budget), stats.DefaultConfidence, planned)
+	}
 	if banded {
-		top = max(top, (f.EarlyLevel+float64(budget))/float64(bytesize.MB))
+		top = max(top, (f.EarlyLevel+float64(budget))/float64(bytesize.MB), allowedLevel(judged)/float64(bytesize.MB))
 	}
 	// A limit far above the series would squash it into a flat line at the
 	// bottom, and a plateau is only seen as one when its sawtooth shows: such
@@ -199,7 +204,12 @@ func drawPlot(rec recording.Recording, spec SpecSummary) (*plot.Plot, *plot.Lege
 		return nil, nil, err
 	}
 	if f.Slope != nil {
-		if err := addTrend(p, &legend, env, float64(budget), planned); err != nil {
+		if err := addTrend(p, &legend, judged); err != nil {
+			return nil, nil, err
+		}
+	}
+	if banded {
+		if err := addLevel(p, &legend, judged, budgetFailed(spec.Judgments)); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -246,51 +256,6 @@ func addPeaks(p *plot.Plot, legend *plot.Legend, env stats.Envelope) error {
 		n = fmt.Sprintf("%d of %d", env.Points, len(env.Windows))
 	}
 	legend.Add(fmt.Sprintf("peaks of %s windows", n), marks)
-	return nil
-}
-
-// addTrend draws what PlateauWithin's trend check measures: the Theil–Sen
-// line through the peaks over the time judged, and, with a budget, the
-// allowance it is held to (stats.Plateau.TrendBudget, half the budget over
-// that time), drawn from where the trend starts. A trend steeper than its
-// allowance is a leak even while every peak is still inside the band of
-// the level check; the legend gives both in megabytes, the trend with the
-// lower bound the check compares.
-func addTrend(p *plot.Plot, legend *plot.Legend, env stats.Envelope, budget float64, planned time.Duration) error {
-	minutes, peaks := env.Peaks()
-	judged := stats.JudgePlateau(env, budget, stats.DefaultConfidence, planned)
-	_, intercept := stats.TheilSen(minutes, peaks)
-	end := env.Duration.Minutes()
-	start := end - env.Judged.Minutes()
-	at := func(m float64) float64 { return (intercept + judged.Trend.Slope*m) / float64(bytesize.MB) }
-	line, err := plotter.NewLine(plotter.XYs{{X: start * 60, Y: at(start)}, {X: end * 60, Y: at(end)}})
-	if err != nil {
-		return err
-	}
-	estimate, lower, _ := judged.Projected(env.Judged)
-	line.Color, line.Width = trendColor, vg.Points(1.5)
-	over := fmt.Sprintf(" over %.0f s", env.Judged.Seconds())
-	name := "trend " + bytesize.FormatSigned(int64(math.Round(estimate))) + over
-	if !math.IsInf(lower, 0) && !math.IsNaN(lower) {
-		name += ",\n  at least " + bytesize.FormatSigned(int64(math.Round(lower)))
-	}
-	if budget > 0 && judged.TrendsTooFar() {
-		line.Color = limitColor
-		name += ": too steep"
-	}
-	p.Add(line)
-	legend.Add(name, line)
-	if budget <= 0 {
-		return nil
-	}
-	allowed := judged.TrendBudget() / float64(bytesize.MB)
-	allowance, err := plotter.NewLine(plotter.XYs{{X: start * 60, Y: at(start)}, {X: end * 60, Y: at(start) + allowed}})
-	if err != nil {
-		return err
-	}
-	allowance.Color, allowance.Width, allowance.Dashes = allowColor, vg.Points(1.5), []vg.Length{vg.Points(5), vg.Points(3)}
-	p.Add(allowance)
-	legend.Add("trend allowed +"+bytesize.Format(uint64(judged.TrendBudget()))+",\n  half the budget,"+over, allowance)
 	return nil
 }
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/leakspec/leakspec/internal/synth"
 )
 
 // rssPixels counts the pixels of the RSS line's colour in a box of the
@@ -177,5 +179,61 @@ func TestWritePlotsDrawsTheTrendThatFailed(t *testing.T) {
 		if err := os.WriteFile(os.Getenv("LEAKSPEC_TREND_PLOT"), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+func TestWritePlotsDrawsTheLevelThatFailed(t *testing.T) {
+	// A worker whose failing jobs leave reference cycles climbs 200 MB
+	// within its first 3 s, inside the warm-up, then saws level above that:
+	// its peaks neither rise nor trend, so the band and the trend pass it,
+	// and only the level check fails it. The plot must show that check: the
+	// floor it settled on, above the line it may not cross, both red.
+	rec := synth.Series(synth.Cycles(200*mb, 3*time.Second), synth.DefaultNoise, 20*time.Second, 100*time.Millisecond, 7)
+	judgments := []Judgment{{Expectation: "plateau within 32.0 MB", Budget: 32_000_000}}
+	f := FiguresOf(rec)
+	stem := filepath.Join(t.TempDir(), "cycles")
+	spec := SpecSummary{Name: "a worker keeps 200 MB in reference cycles", State: "failed",
+		Verdict: "fail: did not plateau within 32.0 MB of where the load began", Figures: &f,
+		Judgments: []Judgment{{Expectation: judgments[0].Expectation, Budget: judgments[0].Budget, Met: false}}}
+	if err := WritePlots(stem, rec, spec); err != nil {
+		t.Fatal(err)
+	}
+	_, svgPath := PlotPaths(stem)
+	data, err := os.ReadFile(svgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svg := string(data)
+	for _, want := range []string{", too high:<", " over the baseline<", ">level allowed ", ">  start + budget + "} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("the plot of a level failure does not say %q", want)
+		}
+	}
+	if strings.Contains(svg, "too steep") {
+		t.Error("the plot of a worker whose peaks are level calls its trend too steep")
+	}
+	if os.Getenv("LEAKSPEC_LEVEL_PLOT") != "" {
+		png, _ := PlotPaths(stem)
+		data, err := os.ReadFile(png)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(os.Getenv("LEAKSPEC_LEVEL_PLOT"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// The same worker judged as having met its budget (a spec that chose
+	// its own warm-up measures the level from there) draws the lines but
+	// not red.
+	spec.Judgments[0].Met, spec.State, spec.Verdict = true, "passed", "pass"
+	if err := WritePlots(stem, rec, spec); err != nil {
+		t.Fatal(err)
+	}
+	if data, err = os.ReadFile(svgPath); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), "too high") || !strings.Contains(string(data), ">level allowed ") {
+		t.Error("a spec that met its budget has its level drawn as too high, or not drawn")
 	}
 }

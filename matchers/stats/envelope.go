@@ -65,6 +65,10 @@ func (e Envelope) Width() time.Duration {
 func (e Envelope) Growth() float64 { return e.Peak - e.Baseline }
 
 // counted returns the windows that hold enough samples to count.
+// Counted returns the windows that count, those whose peaks and floors
+// the checks read, for a caller that draws what they read.
+func (e Envelope) Counted() []Window { return e.counted() }
+
 func (e Envelope) counted() []Window {
 	var ws []Window
 	for _, w := range e.Windows {
