@@ -116,7 +116,9 @@ func tracedGrowth(before, after *Snapshot) int64 {
 }
 
 // Freed sums what gc.collect() freed over processes: objects, and bytes
-// of traced memory, or of RSS when tracing was off.
+// of traced memory, or when tracing was off the size of the garbage
+// (Collected.GarbageBytes): RSS understates it, since glibc keeps freed
+// chunks in the heap.
 func (r *Report) Freed() (objects int, bytes int64) {
 	traced := r.traced()
 	for _, c := range r.Collected {
@@ -124,7 +126,7 @@ func (r *Report) Freed() (objects int, bytes int64) {
 		if traced {
 			bytes += int64(c.TracedBefore) - int64(c.TracedAfter)
 		} else {
-			bytes += int64(c.RSSBefore) - int64(c.RSSAfter)
+			bytes += c.GarbageBytes
 		}
 	}
 	return objects, bytes
@@ -148,8 +150,9 @@ func (r *Report) grown() int64 {
 
 // CyclicGarbage says whether most of the growth was garbage in reference
 // cycles: gc.collect() freed at least half of it. Without tracing it
-// compares RSS, which is only right for large objects, whose memory
-// CPython returns to the system at once.
+// compares the size of the garbage with the growth of RSS, which also
+// holds what the allocators keep, so it understates garbage among much
+// else that grew.
 func (r *Report) CyclicGarbage() bool {
 	_, freed := r.Freed()
 	grown := r.grown()
@@ -177,7 +180,7 @@ func (r *Report) Text() string {
 		}
 	}
 	if shown == 0 && !r.traced() {
-		b.WriteString("Allocation sites: tracing was off (Probe.Start was not called), so only what gc.collect() frees is known.\n")
+		b.WriteString("Allocation sites: tracing was off, so only what gc.collect() frees is known.\n")
 	} else if shown == 0 {
 		fmt.Fprintf(&b, "No allocation site grew by %s or more (traced memory %s).\n",
 			bytesize.Format(uint64(minGrowth)), bytesize.FormatSigned(r.TracedGrowth))
@@ -191,11 +194,11 @@ func (r *Report) Text() string {
 		case r.CyclicGarbage():
 			verdict = "that much was garbage in reference cycles, waiting for the collector, not a leak."
 		}
-		of := "traced memory"
+		of := "of traced memory"
 		if !r.traced() {
-			of = "RSS"
+			of = "of garbage (by size) of an RSS growth of " + bytesize.FormatSigned(r.grown())
 		}
-		fmt.Fprintf(&b, "gc.collect() freed %d objects and %s of %s: %s\n", objects, bytesize.Format(uint64(max(freed, 0))), of, verdict)
+		fmt.Fprintf(&b, "gc.collect() freed %d objects and %s %s: %s\n", objects, bytesize.Format(uint64(max(freed, 0))), of, verdict)
 	}
 	for _, p := range r.Problems {
 		fmt.Fprintf(&b, "Heap probe: %s\n", p)
