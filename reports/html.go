@@ -214,12 +214,16 @@ func indexRowOf(suite string, spec SpecSummary, files []string) indexRow {
 }
 
 // heapGist is a heap report in a line or two for a row of the index: the
-// top allocation site, when the heap was traced, and the GC diagnosis.
+// top allocation site and what retains it, when the heap was traced, and
+// the GC diagnosis.
 func heapGist(h Heap) string {
 	var gist []string
 	lines := strings.Split(h.Text, "\n")
 	if h.Traced && len(lines) > 0 && !strings.HasPrefix(lines[0], "gc.collect()") {
 		gist = append(gist, lines[0])
+		if len(lines) > 1 && strings.HasPrefix(lines[1], "  retained by:") {
+			gist = append(gist, lines[1])
+		}
 	}
 	for _, line := range lines {
 		if strings.HasPrefix(line, "gc.collect()") {
