@@ -193,6 +193,10 @@ func (r *Report) Text() string {
 	if len(r.Collected) > 0 {
 		objects, freed := r.Freed()
 		verdict := "the growth is reachable, not garbage."
+		if !r.traced() {
+			// RSS also holds what the allocators kept of freed memory.
+			verdict = "the growth is not cyclic garbage: it is reachable, or memory the allocator kept."
+		}
 		switch {
 		case r.grown() < minGrowth || (!r.traced() && r.grown() < rssNoise):
 			verdict = "nothing grew for it to free."
