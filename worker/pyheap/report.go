@@ -195,7 +195,7 @@ func (r *Report) Text() string {
 		verdict := "the growth is reachable, not garbage."
 		if !r.traced() {
 			// RSS also holds what the allocators kept of freed memory.
-			verdict = "the growth is not cyclic garbage: it is reachable, or memory the allocator kept."
+			verdict = "the growth is not cyclic garbage (it is reachable, or memory the allocator kept)."
 		}
 		switch {
 		case r.grown() < minGrowth || (!r.traced() && r.grown() < rssNoise):
