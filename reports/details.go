@@ -25,15 +25,17 @@ type detailsPage struct {
 	Baseline                                      *Comparison
 	Checks                                        [][5]string
 	Files                                         []string
+	Heap                                          *Heap
 }
 
-// writeDetails writes the page of one spec: its verdict, plot, figures,
-// judgments, failure, baseline comparison, and a link to each of its files.
+// writeDetails writes the page of one spec: its verdict, plot, failure,
+// what holds a Python worker's memory, figures, judgments, baseline
+// comparison, and a link to each of its files.
 func writeDetails(dir string, suite SuiteSummary, spec SpecSummary, files []string) error {
 	outcome := Outcome(spec)
 	page := detailsPage{Suite: suite.Suite, Name: spec.Name, Verdict: spec.Verdict, Outcome: outcome,
 		Class: outcomeClass(outcome), Failure: spec.Failure, Labels: spec.Labels, Judgments: spec.Judgments,
-		Baseline: spec.Baseline, Figures: figureList(spec), Files: files}
+		Baseline: spec.Baseline, Figures: figureList(spec), Files: files, Heap: spec.Heap}
 	for _, name := range files {
 		switch name {
 		case spec.File + ".png":
@@ -137,6 +139,8 @@ pre { background: #f6f8fa; padding: .8em; overflow-x: auto; font-size: .85em; }
 {{if .Plot}}<p><a href="{{if .SVG}}{{.SVG}}{{else}}{{.Plot}}{{end}}"><img src="{{.Plot}}" alt="memory of {{.Name}} over time"></a></p>{{end}}
 {{if .Failure}}<h2>Failure</h2>
 <pre>{{.Failure}}</pre>{{end}}
+{{if .Heap}}<h2>What holds the memory</h2>
+<pre class="heap">{{.Heap.Text}}</pre>{{if not .Heap.Traced}}<p>The heap was not traced: only the GC diagnosis is known. Trace it with <code>fixtures.TraceHeap()</code>, the label <code>trace-heap</code> or <code>LEAKSPEC_TRACE_HEAP=1</code>.</p>{{end}}{{end}}
 {{if .Figures}}<h2>Figures</h2>
 <dl>{{range .Figures}}<dt>{{index . 0}}</dt><dd>{{index . 1}}</dd>{{end}}</dl>{{end}}
 {{if .Judgments}}<h2>Judgments</h2>

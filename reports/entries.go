@@ -18,7 +18,24 @@ const (
 	EntryJudgment = "leakspec.judgment"
 	// EntryBaseline holds the spec's Comparison with the baseline.
 	EntryBaseline = "leakspec.baseline"
+	// EntryHeap holds the Heap report of a Python worker.
+	EntryHeap = "leakspec.heap"
 )
+
+// Heap is what the heap probe found of a Python worker (worker/pyheap):
+// the few lines of its report, which the failure message also carries,
+// and the GC diagnosis in figures. The whole report is in the spec's
+// .pyheap.txt and .pyheap.json files.
+type Heap struct {
+	Text string `json:"text"`
+	// Traced says whether tracemalloc ran, so that Text names allocation
+	// sites and retainers; without it Text is the GC diagnosis alone.
+	Traced bool `json:"traced"`
+	// FreedBytes is what gc.collect() freed at the end, and CyclicGarbage
+	// says it was at least half of the growth.
+	FreedBytes    int64 `json:"freed_bytes"`
+	CyclicGarbage bool  `json:"cyclic_garbage"`
+}
 
 // DecodeEntry decodes the value of a report entry into v. Under ginkgo -p a
 // spec's entries reach the ReportAfterSuite of process 1 as JSON, their raw
@@ -72,6 +89,9 @@ func SpecOf(s types.SpecReport) (SpecSummary, error) {
 			spec.Baseline = new(Comparison)
 			err = DecodeEntry(e, spec.Baseline)
 			spec.History = spec.Baseline.History
+		case EntryHeap:
+			spec.Heap = new(Heap)
+			err = DecodeEntry(e, spec.Heap)
 		}
 		if err != nil {
 			return SpecSummary{}, err

@@ -168,6 +168,9 @@ type indexRow struct {
 	// Files are the spec's files: the link, and what it shows, the part
 	// of the name after the spec's (csv, log, heap-before.pb.gz, ...).
 	Files [][2]string
+	// Heap is the gist of what holds a Python worker's memory, for a
+	// spec that did not pass.
+	Heap string
 }
 
 // indexColumns name the figures of a row, in the order of indexRow.Cells:
@@ -204,7 +207,30 @@ func indexRowOf(suite string, spec SpecSummary, files []string) indexRow {
 	for _, name := range files {
 		row.Files = append(row.Files, [2]string{filepath.ToSlash(filepath.Join(suite, name)), strings.TrimPrefix(name, spec.File+".")})
 	}
+	if spec.Heap != nil && outcome != OutcomePassed && outcome != OutcomeSkipped {
+		row.Heap = heapGist(*spec.Heap)
+	}
 	return row
+}
+
+// heapGist is a heap report in a line or two for a row of the index: the
+// top allocation site and what retains it, when the heap was traced, and
+// the GC diagnosis.
+func heapGist(h Heap) string {
+	var gist []string
+	lines := strings.Split(h.Text, "\n")
+	if h.Traced && len(lines) > 0 && !strings.HasPrefix(lines[0], "gc.collect()") {
+		gist = append(gist, lines[0])
+		if len(lines) > 1 && strings.HasPrefix(lines[1], "  retained by:") {
+			gist = append(gist, lines[1])
+		}
+	}
+	for _, line := range lines {
+		if strings.HasPrefix(line, "gc.collect()") {
+			gist = append(gist, line)
+		}
+	}
+	return strings.Join(gist, "\n")
 }
 
 // outcomeClass is the CSS class that colours an outcome.

@@ -79,7 +79,10 @@ func JUnitPath(dir, suite string) string { return filepath.Join(dir, suite+".jun
 // properties (baseline_mb, peak_mb, growth_mb, rise_mb, slope_mb_per_min
 // with slope_lower_mb_per_min and slope_upper_mb_per_min, samples,
 // duration_s, warm_up_s, verdict, budget_mb, limit_mb, pss_peak_mb,
-// uss_peak_mb, and the baseline comparison), the paths of its files relative to the JUnit file,
+// uss_peak_mb, and the baseline comparison), a Python worker's heap report
+// (heap, heap_freed_by_gc_mb, heap_cyclic_garbage; also in system-out), the
+// paths of its files relative to the JUnit file (csv, log, png, svg,
+// pyheap_txt, pyheap_json),
 // and, when it failed, the failure message with its text chart. Report
 // entries a spec added itself become properties too, as text.
 //
@@ -123,6 +126,11 @@ func WriteJUnit(dir, suite string, report types.Report) error {
 			s.Failures++
 		}
 		c.SystemOut = sr.CapturedStdOutErr
+		if spec.Heap != nil {
+			// Where CI shows a testcase's output, the heap report is read
+			// with it, passed or failed.
+			c.SystemOut = strings.TrimLeft(c.SystemOut+"\n\nWhat holds the memory (leakspec heap probe):\n"+spec.Heap.Text+"\n", "\n")
+		}
 		if sr.State.Is(types.SpecStateFailureStates) {
 			c.SystemErr = reporters.RenderTimeline(sr, true)
 		}
@@ -207,10 +215,15 @@ func caseProperties(dir, suite string, spec SpecSummary, sr types.SpecReport) []
 			add("regression", msg)
 		}
 	}
-	for _, ext := range []string{"csv", "log", "png", "svg"} {
+	if h := spec.Heap; h != nil {
+		add("heap", h.Text)
+		add("heap_freed_by_gc_mb", mbValue(float64(h.FreedBytes)))
+		add("heap_cyclic_garbage", strconv.FormatBool(h.CyclicGarbage))
+	}
+	for _, ext := range []string{"csv", "log", "png", "svg", "pyheap.txt", "pyheap.json"} {
 		rel := filepath.Join(suite, spec.File+"."+ext)
 		if _, err := os.Stat(filepath.Join(dir, rel)); err == nil {
-			add(ext, filepath.ToSlash(rel))
+			add(strings.ReplaceAll(ext, ".", "_"), filepath.ToSlash(rel))
 		}
 	}
 	for _, e := range sr.ReportEntries {

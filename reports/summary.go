@@ -58,6 +58,8 @@ type SpecSummary struct {
 	Judgments []Judgment `json:"judgments,omitempty"`
 	// Baseline is the comparison with the baseline run, if one was made.
 	Baseline *Comparison `json:"baseline,omitempty"`
+	// Heap is what holds a Python worker's memory, nil for other workers.
+	Heap *Heap `json:"heap,omitempty"`
 	// History holds the earlier runs of this spec that the comparison used,
 	// oldest first, so that a summary kept as the next baseline carries the
 	// run-to-run spread along.

@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/leakspec/leakspec/fixtures"
 	. "github.com/leakspec/leakspec/matchers"
 	"github.com/leakspec/leakspec/worker/celery"
 	"github.com/leakspec/leakspec/worker/recording"
@@ -20,7 +21,7 @@ const failureBudget = 96 * MB
 
 var _ = Describe("a task_failure handler that keeps every exception", Label("celery"), func() {
 	for _, p := range pools {
-		It(fmt.Sprintf("%s is caught leaking (positive control)", p.on), SpecTimeout(specTimeout), func(ctx SpecContext) {
+		It(fmt.Sprintf("%s is caught leaking (positive control)", p.on), Label(fixtures.TraceHeapLabel), SpecTimeout(specTimeout), func(ctx SpecContext) {
 			s, rec := fail(ctx, p, "keep_failures")
 
 			judged := s.judged(rec)
@@ -33,6 +34,11 @@ var _ = Describe("a task_failure handler that keeps every exception", Label("cel
 			// something other than the worker.
 			f := figuresOf(rec, p.judged)
 			Expect(f.Settled - f.Baseline).To(BeNumerically(">", 600*MB))
+
+			// The heap report names the line that allocated the kept data
+			// and the handler's list that keeps it, in the pool's children.
+			Expect(env.HeapText()).To(And(MatchRegexp(`scenarios\.py:\d+ \(return b"\\xa5" \* \(mb \* 1024 \* 1024\)\)`),
+				ContainSubstring("<- keep_failures.kept (module global)"), ContainSubstring("the growth is reachable, not garbage")))
 		})
 
 		It(fmt.Sprintf("%s is what leaks: without it, failures plateau (negative control)", p.on), SpecTimeout(specTimeout), func(ctx SpecContext) {

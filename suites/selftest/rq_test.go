@@ -20,7 +20,7 @@ func drive(ctx SpecContext, fn string) recording.Recording {
 
 	w := fixtures.Start(ctx, env, rq.WorkerOptions{Queues: []string{"selftest"}, Imports: []string{"selftest_jobs"}})
 	queue := rq.NewQueue(env.RDB, "selftest").WatchWorkers(env.Workers)
-	run := env.Record(w)
+	run := env.Record(w, fixtures.TraceHeap())
 	for i := range jobs {
 		_, err := queue.Enqueue(ctx, rq.Job{Func: "selftest_jobs." + fn, Args: []any{mib}})
 		Expect(err).NotTo(HaveOccurred())
@@ -48,6 +48,11 @@ var _ = Describe("an RQ SimpleWorker", Label("selftest", "rq"), func() {
 		// 40 jobs keep 640 MiB (671 MB): the growth must be of that order,
 		// or the recording measured something other than the worker.
 		Expect(rec.Peak() - rec.Samples[0].RSS).To(BeNumerically(">", 500*MB))
+
+		// The heap report names the line that allocated the kept data and
+		// the module global that keeps it.
+		Expect(env.HeapText()).To(And(MatchRegexp(`selftest_jobs\.py:\d+ \(return b"\\xa5" \* \(mb \* 1024 \* 1024\)\)`),
+			ContainSubstring("<- selftest_jobs._kept (module global)"), ContainSubstring("the growth is reachable, not garbage")))
 	})
 
 	It("plateaus when every job drops its 16 MiB (negative control)", func(ctx SpecContext) {
@@ -55,5 +60,6 @@ var _ = Describe("an RQ SimpleWorker", Label("selftest", "rq"), func() {
 
 		env.Judge(rec, PlateauWithin(env.Config.Budget("selftest-negative-control", 32*MB)))
 		env.Judge(rec, StayBelow(256*MB))
+		Expect(env.HeapText()).To(ContainSubstring("No allocation site grew by 1.0 MB or more"))
 	})
 })

@@ -67,8 +67,11 @@ type Snapshot struct {
 
 // Collected is what gc.collect() freed in one process.
 type Collected struct {
-	Pid           int    `json:"pid"`
-	Collected     int    `json:"collected"`
+	Pid       int `json:"pid"`
+	Collected int `json:"collected"`
+	// GarbageBytes is the size of what it freed, by sys.getsizeof: the
+	// unreachable objects and what only they held.
+	GarbageBytes  int64  `json:"garbage_bytes"`
 	ObjectsBefore int    `json:"objects_before"`
 	ObjectsAfter  int    `json:"objects_after"`
 	RSSBefore     uint64 `json:"rss_before"`

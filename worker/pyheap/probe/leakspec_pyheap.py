@@ -201,12 +201,85 @@ def _source_line(sources, path, line):
 
 def _collect():
     before = _totals()
+    garbage = _garbage_bytes()
     collected = gc.collect()
     after = _totals()
-    return {"pid": os.getpid(), "collected": collected,
+    return {"pid": os.getpid(), "collected": collected, "garbage_bytes": garbage,
             "objects_before": before["gc_objects"], "objects_after": after["gc_objects"],
             "rss_before": before["rss"], "rss_after": after["rss"],
             "traced_before": before["traced"], "traced_after": after["traced"]}
+
+
+def _garbage_bytes():
+    """The size of what the next gc.collect() frees, without tracing: RSS
+    cannot tell it, since glibc keeps freed chunks of up to 32 MiB in the
+    heap once one was freed. One collection with DEBUG_SAVEALL finds the
+    unreachable objects without freeing them; their sizes, and those of the
+    untracked objects (bytes, str) that only they refer to, add up to it.
+    Releasing them leaves them to the collection that follows."""
+    flags = gc.get_debug()
+    saved = len(gc.garbage)
+    gc.set_debug(flags | gc.DEBUG_SAVEALL)
+    try:
+        gc.collect()
+        found = gc.garbage[saved:]
+        del gc.garbage[saved:]
+    finally:
+        gc.set_debug(flags)
+    total = 0
+    inside = set()
+    for o in found:
+        inside.add(id(o))
+        try:
+            total += sys.getsizeof(o)
+        except Exception:
+            pass
+    # The untracked objects the garbage reaches (bytes, and dicts and
+    # tuples of atomic values, which the collector untracks), with the
+    # references among them: one whose every reference comes from the
+    # garbage, or from such objects, is freed with it.
+    index = {}  # id -> position in objs
+    objs = []
+    edges = []  # (from: -1 for the garbage, else a position; to: a position)
+    queue = [(-1, o) for o in found]
+    del found
+    while queue:
+        src, o = queue.pop()
+        for r in gc.get_referents(o):
+            if id(r) in inside or gc.is_tracked(r):
+                continue
+            at = index.get(id(r))
+            if at is None:
+                at = index[id(r)] = len(objs)
+                objs.append(r)
+                queue.append((at, r))
+            edges.append((src, at))
+        del o
+    r = None
+    counts = [0] * len(objs)
+    out = [[] for _ in objs]
+    for src, dst in edges:
+        if src < 0:
+            counts[dst] += 1
+        else:
+            out[src].append(dst)
+    member = [False] * len(objs)
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(objs)):
+            # Two references are this function's: objs's and getrefcount's
+            # argument.
+            if not member[i] and sys.getrefcount(objs[i]) - 2 <= counts[i]:
+                member[i] = changed = True
+                for dst in out[i]:
+                    counts[dst] += 1
+                try:
+                    total += sys.getsizeof(objs[i])
+                except Exception:
+                    pass
+    del objs[:]
+    return total
 
 
 # ---- retainers ---------------------------------------------------------
