@@ -126,8 +126,8 @@ func cut(name string, rec recording.Recording, s settings, l look) (env stats.En
 	at, rss := series(rec)
 	last := at[len(at)-1]
 	warmUp := s.warmUpFor(max(last, l.horizon))
-	span, tooth := stats.AfterWarmUp(at, rss, warmUp)
-	windows := s.windowsFor(span, tooth)
+	span, tooth, samples := stats.AfterWarmUp(at, rss, warmUp)
+	windows := s.windowsFor(span, tooth, samples)
 	var short error
 	if windows < stats.MinPoints {
 		// Too short for even the fewest windows of the size asked for:

@@ -168,17 +168,18 @@ func (s settings) warmUpFor(run time.Duration) time.Duration {
 	return stats.DefaultWarmUp(run)
 }
 
-// windowsFor returns how many windows to cut a judged span into: as many
-// windows of the size asked for as fit in it, or the count asked for. By
-// default, DefaultWindows fitted to the sawtooth's teeth (stats.FitWindows).
-func (s settings) windowsFor(span, tooth time.Duration) int {
+// windowsFor returns how many windows to cut a judged span of the given
+// samples into: as many windows of the size asked for as fit in it, or the
+// count asked for. By default, DefaultWindows fitted to the sawtooth's
+// teeth and to the samples (stats.FitWindows).
+func (s settings) windowsFor(span, tooth time.Duration, samples int) int {
 	switch {
 	case s.windowSize > 0:
 		return int(span / s.windowSize)
-	case slices.Contains(s.options, "Windows") || tooth <= 0:
+	case slices.Contains(s.options, "Windows"):
 		return s.windows
 	default:
-		return stats.FitWindows(s.windows, span, tooth)
+		return stats.FitWindows(s.windows, span, tooth, samples)
 	}
 }
 

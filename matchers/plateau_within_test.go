@@ -214,16 +214,16 @@ func TestPlateauWithinRejectsWhatItCannotJudge(t *testing.T) {
 		{name: "an option it does not use", actual: climb(), opts: []matchers.Option{matchers.DecayLimit(time.Second)},
 			want: "PlateauWithin does not use the option DecayLimit; it takes WarmUp, Windows, WindowSize, Confidence"},
 		{name: "one sample", actual: firstSeconds(climb(), 0),
-			want: "PlateauWithin is inconclusive: not enough data (need at least 3 samples in each of 6 of the 12 windows after the 1.0 s warm-up; " +
+			want: "PlateauWithin is inconclusive: not enough data (need at least 3 samples in each of 6 windows after the 1.0 s warm-up; " +
 				"got 0 samples over 0.0 s after it, of 1 recorded over 0.0 s, and 0 windows held 3 or more); record for longer or sample more often"},
 		{name: "five seconds at 4 Hz", actual: firstSeconds(climb(), 5*time.Second),
-			want: "PlateauWithin is inconclusive: not enough data (need at least 3 samples in each of 6 of the 12 windows after the 1.0 s warm-up; " +
-				"got 17 samples over 4.0 s after it, of 21 recorded over 5.0 s, and 0 windows held 3 or more); record for longer or sample more often"},
+			want: "PlateauWithin is inconclusive: not enough data (need at least 3 samples in each of 6 windows after the 1.0 s warm-up; " +
+				"got 17 samples over 4.0 s after it, of 21 recorded over 5.0 s, and 5 windows held 3 or more); record for longer or sample more often"},
 		{name: "windows too long for the run", actual: climb(), opts: []matchers.Option{matchers.WindowSize(3 * time.Second)},
 			want: "PlateauWithin is inconclusive: not enough data (need at least 6 windows of 3.0 s after the 3.0 s warm-up; " +
 				"got 12.0 s after it, of 15.0 s recorded); record for longer or sample more often"},
 		{name: "a warm-up as long as the run", actual: climb(), opts: []matchers.Option{matchers.WarmUp(15 * time.Second)},
-			want: "PlateauWithin is inconclusive: not enough data (need at least 3 samples in each of 6 of the 12 windows after the 15.0 s warm-up; " +
+			want: "PlateauWithin is inconclusive: not enough data (need at least 3 samples in each of 6 windows after the 15.0 s warm-up; " +
 				"got 1 sample over 0.0 s after it, of 61 recorded over 15.0 s, and 0 windows held 3 or more); record for longer or sample more often"},
 	}
 	for _, tt := range tests {

@@ -41,24 +41,30 @@ func DefaultWarmUp(run time.Duration) time.Duration {
 }
 
 // AfterWarmUp returns the time the series (at, v) spans after warmUp, which
-// is what gets cut into windows, and the period of the sawtooth in that part
-// (see Teeth), zero when it has no teeth. The series must not be empty.
-func AfterWarmUp(at []time.Duration, v []float64, warmUp time.Duration) (span, tooth time.Duration) {
+// is what gets cut into windows, the period of the sawtooth in that part
+// (see Teeth), zero when it has no teeth, and how many samples it holds.
+// The series must not be empty.
+func AfterWarmUp(at []time.Duration, v []float64, warmUp time.Duration) (span, tooth time.Duration, samples int) {
 	last := at[len(at)-1]
 	first := sort.Search(len(at), func(i int) bool { return at[i] >= warmUp })
 	tooth, _ = Teeth(at[first:], v[first:])
-	return last - min(max(warmUp, at[0]), last), tooth
+	return last - min(max(warmUp, at[0]), last), tooth, len(at) - first
 }
 
-// FitWindows returns into how many windows to cut a span: n, or fewer when
-// the series is a sawtooth whose teeth are so long that a window would be
-// shorter than two of them, but never fewer than MinPoints. A window shorter
-// than a tooth misses its top or bottom, which makes its extremes noise.
-func FitWindows(n int, span, tooth time.Duration) int {
-	if tooth <= 0 {
-		return n
+// FitWindows returns into how many windows to cut a span of the given
+// samples: n, or fewer when the series is a sawtooth whose teeth are so
+// long that a window would be shorter than two of them, or when the samples
+// are too few to give each of n windows MinWindowSamples, but never fewer
+// than MinPoints. A window shorter than a tooth misses its top or bottom,
+// which makes its extremes noise; a window with too few samples does not
+// count at all, so a short run, or an early look at a long one, is better
+// judged on fewer, fuller windows than found inconclusive.
+func FitWindows(n int, span, tooth time.Duration, samples int) int {
+	n = min(n, samples/MinWindowSamples)
+	if tooth > 0 {
+		n = min(n, int(span/(2*tooth)))
 	}
-	return max(MinPoints, min(n, int(span/(2*tooth))))
+	return max(MinPoints, n)
 }
 
 // CutByDefault cuts the series (at, v) as every matcher does when a spec
@@ -72,6 +78,6 @@ func CutByDefault(at []time.Duration, v []float64, planned time.Duration) (Envel
 		return Cut(at, v, 0, DefaultWindows)
 	}
 	warmUp := DefaultWarmUp(max(at[len(at)-1], planned))
-	span, tooth := AfterWarmUp(at, v, warmUp)
-	return Cut(at, v, warmUp, FitWindows(DefaultWindows, span, tooth))
+	span, tooth, samples := AfterWarmUp(at, v, warmUp)
+	return Cut(at, v, warmUp, FitWindows(DefaultWindows, span, tooth, samples))
 }

@@ -20,15 +20,18 @@ func TestFitWindows(t *testing.T) {
 	for _, tt := range []struct {
 		n           int
 		span, tooth time.Duration
+		samples     int
 		want        int
 	}{
-		{12, 8 * time.Second, 0, 12},                      // no teeth: as asked
-		{12, 48 * time.Second, 2 * time.Second, 12},       // windows of 4 s hold two teeth
-		{12, 40 * time.Second, 2 * time.Second, 10},       // windows of 4 s: ten fit
-		{12, 8 * time.Second, 2 * time.Second, MinPoints}, // never fewer than a verdict needs
+		{12, 8 * time.Second, 0, 80, 12},                      // no teeth: as asked
+		{12, 48 * time.Second, 2 * time.Second, 480, 12},      // windows of 4 s hold two teeth
+		{12, 40 * time.Second, 2 * time.Second, 400, 10},      // windows of 4 s: ten fit
+		{12, 8 * time.Second, 2 * time.Second, 80, MinPoints}, // never fewer than a verdict needs
+		{12, 2700 * time.Millisecond, 0, 27, 9},               // 3 samples a window: nine fit
+		{12, time.Second, 0, 10, MinPoints},                   // too short for any: the fewest, found short by Cut
 	} {
-		if got := FitWindows(tt.n, tt.span, tt.tooth); got != tt.want {
-			t.Errorf("FitWindows(%d, %v, %v) = %d, want %d", tt.n, tt.span, tt.tooth, got, tt.want)
+		if got := FitWindows(tt.n, tt.span, tt.tooth, tt.samples); got != tt.want {
+			t.Errorf("FitWindows(%d, %v, %v, %d) = %d, want %d", tt.n, tt.span, tt.tooth, tt.samples, got, tt.want)
 		}
 	}
 }
@@ -46,12 +49,14 @@ func sawtooth(length time.Duration) ([]time.Duration, []float64) {
 }
 
 func TestCutByDefaultCutsAsTheDefaultsSay(t *testing.T) {
-	// Fifteen seconds without teeth: a 3 s warm-up and twelve windows.
+	// Fifteen seconds without teeth, sampled twice a second: a 3 s
+	// warm-up, and 25 samples after it, too few for twelve windows of
+	// three: eight windows.
 	at, v := staircase()
 	got, err := CutByDefault(at, v, 0)
-	want, wantErr := Cut(at, v, 3*time.Second, DefaultWindows)
-	if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(err, wantErr) {
-		t.Errorf("CutByDefault of 15 s = %+v, %v;\nwant Cut with 3 s and 12 windows: %+v, %v", got, err, want, wantErr)
+	want, wantErr := Cut(at, v, 3*time.Second, 8)
+	if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(err, wantErr) || err != nil {
+		t.Errorf("CutByDefault of 15 s = %+v, %v;\nwant Cut with 3 s and 8 windows: %+v, %v", got, err, want, wantErr)
 	}
 	// A run planned to last 30 s keeps its 6 s warm-up from the start.
 	if got, _ := CutByDefault(at, v, 30*time.Second); got.WarmUp != 6*time.Second {

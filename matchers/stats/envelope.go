@@ -119,8 +119,12 @@ type InsufficientDataError struct {
 }
 
 func (e *InsufficientDataError) Error() string {
-	return fmt.Sprintf("not enough data (need at least %d samples in each of %d of the %d windows after the %.1f s warm-up; got %s over %.1f s after it, of %d recorded over %.1f s, and %s held %d or more)",
-		MinWindowSamples, MinPoints, e.Windows, e.WarmUp.Seconds(), count(e.Samples, "sample"), e.Span.Seconds(),
+	of := fmt.Sprintf("%d of the %d windows", MinPoints, e.Windows)
+	if e.Windows == MinPoints {
+		of = fmt.Sprintf("%d windows", MinPoints)
+	}
+	return fmt.Sprintf("not enough data (need at least %d samples in each of %s after the %.1f s warm-up; got %s over %.1f s after it, of %d recorded over %.1f s, and %s held %d or more)",
+		MinWindowSamples, of, e.WarmUp.Seconds(), count(e.Samples, "sample"), e.Span.Seconds(),
 		e.Recorded, e.Duration.Seconds(), count(e.Points, "window"), MinWindowSamples)
 }
 

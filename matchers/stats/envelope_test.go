@@ -58,7 +58,7 @@ func TestCutWithTooLittleData(t *testing.T) {
 	if !errors.As(err, &short) {
 		t.Fatalf("Cut error = %v, want an *InsufficientDataError", err)
 	}
-	const text = "not enough data (need at least 3 samples in each of 6 of the 6 windows after the 12.0 s warm-up; " +
+	const text = "not enough data (need at least 3 samples in each of 6 windows after the 12.0 s warm-up; " +
 		"got 7 samples over 3.0 s after it, of 31 recorded over 15.0 s, and 0 windows held 3 or more)"
 	if err.Error() != text {
 		t.Errorf("error =\n%s\nwant\n%s", err, text)
