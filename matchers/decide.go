@@ -93,6 +93,8 @@ type Decision struct {
 //     stats.InterimConfidence (99.9 %): Failed when a matcher shows a
 //     breach of its bound in the data so far, Passed when every matcher
 //     shows it keeps within it, with trends projected to the end of Max.
+//     A StayBelow limit not reached yet says nothing of the rest of the
+//     run, so a run judged by StayBelow alone passes only at the last look.
 //     Otherwise it says Undecided.
 //   - At the last look, at Max, it gives the matchers' own verdict, exactly
 //     as for a run of fixed length Max; a matcher that is still
@@ -197,6 +199,10 @@ func crossed(rec recording.Recording, now time.Duration, judges []*matcher) (Dec
 // look on evidence, at the last look by the matchers' own verdicts.
 func judgeLook(rec recording.Recording, l look, last bool, judges []*matcher) (Decision, error) {
 	var passes []string
+	// A StayBelow that has not been reached yet may still be before Max:
+	// an interim look passes only when a matcher that projects the trend
+	// to Max vouches for the rest of the run.
+	projected := false
 	for _, m := range judges {
 		f, err := m.find(rec, l)
 		switch {
@@ -210,9 +216,14 @@ func judgeLook(rec recording.Recording, l look, last bool, judges []*matcher) (D
 			return Decision{Verdict: Failed, Message: f.message(false)}, nil
 		case last || f.evidence == stats.Within:
 			passes = append(passes, f.summary())
+			_, limit := m.judge.(*stayBelow)
+			projected = projected || !limit
 		default:
 			return Decision{}, nil
 		}
+	}
+	if !last && !projected {
+		return Decision{}, nil
 	}
 	return Decision{Verdict: Passed, Message: strings.Join(passes, "\n")}, nil
 }

@@ -83,6 +83,21 @@ func TestDecideStopsAtTheFirstLookWithEvidence(t *testing.T) {
 	}
 }
 
+func TestDecideWaitsForTheLastLookWithStayBelowAlone(t *testing.T) {
+	// A limit not reached at an interim look may be reached before Max:
+	// with no matcher projecting the trend, only the last look passes.
+	d := firstDecision(t, level(), matchers.Plan{Max: 15 * time.Second, Looks: 3}, matchers.StayBelow(512*matchers.MB))
+	if d.Verdict != matchers.Passed || d.Look != 3 || d.At != 15*time.Second {
+		t.Errorf("Decision = %+v; want a pass at the last look, 15 s", d)
+	}
+	// Beside PlateauWithin, whose trend is projected to Max, an interim
+	// look may pass.
+	d = firstDecision(t, level(), matchers.Plan{Max: 15 * time.Second, Looks: 3}, matchers.PlateauWithin(32*matchers.MB), matchers.StayBelow(512*matchers.MB))
+	if d.Verdict != matchers.Passed || d.Look != 2 {
+		t.Errorf("Decision = %+v; want a pass at the second look", d)
+	}
+}
+
 func TestDecideStopsAtOnceWhenABoundIsCrossed(t *testing.T) {
 	rec := sampled(100*time.Millisecond, time.Minute, func(t time.Duration) uint64 {
 		if t >= 14300*time.Millisecond {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -56,10 +57,6 @@ const idle = 750 * time.Millisecond
 // ReturnToBaseline judges memory's level by the median of a second.
 const settle = 1250 * time.Millisecond
 
-// drive is how long a scenario keeps the worker busy: enough for six
-// windows of 0.8 s after the warm-up, short enough for CI.
-const drive = 6 * time.Second
-
 // warmUp is what the verdicts leave out: the idle start and the first two
 // seconds of the scenario. A pool child reaches its steady state only with
 // its second task: until the next task begins, it still holds the last
@@ -72,7 +69,7 @@ func plateauWithin(budget uint64) types.GomegaMatcher {
 }
 
 // specTimeout bounds a spec that hangs, such as one whose worker stopped
-// taking tasks; every spec takes about ten seconds.
+// taking tasks; every spec takes under ten seconds.
 const specTimeout = time.Minute
 
 // scenario is a worker being recorded while a spec drives it.
@@ -81,6 +78,8 @@ type scenario struct {
 	worker *celery.Worker
 	queue  *celery.Queue
 	run    *fixtures.Run
+	// enqueued counts the tasks sent, which the scenario waits for.
+	enqueued atomic.Int64
 }
 
 // start starts the worker of app on the pool, records it, and lets it idle
@@ -89,15 +88,25 @@ func start(ctx SpecContext, p pool, app string) *scenario {
 	opts := p.opts
 	opts.App = app
 	w := fixtures.Start(ctx, env, opts)
-	s := &scenario{pool: p, worker: w, queue: celery.NewQueue(env.RDB, ""), run: env.Record(w, fixtures.SlowInterval(pssInterval))}
+	run := env.Record(w, fixtures.SlowInterval(pssInterval), fixtures.DecideOn(p.judged))
+	s := &scenario{pool: p, worker: w, queue: celery.NewQueue(env.RDB, ""), run: run}
 	time.Sleep(idle)
 	s.run.Recorder.Event(recording.LoadStart, "")
 	return s
 }
 
 func (s *scenario) enqueue(ctx SpecContext, tasks ...celery.Task) {
-	_, err := s.queue.EnqueueMany(ctx, tasks)
-	Expect(err).NotTo(HaveOccurred())
+	Expect(s.send(ctx, tasks...)).To(Succeed())
+}
+
+// send enqueues tasks and counts them, for a load that runs outside the
+// spec's goroutine.
+func (s *scenario) send(ctx context.Context, tasks ...celery.Task) error {
+	if _, err := s.queue.EnqueueMany(ctx, tasks); err != nil {
+		return fmt.Errorf("enqueue tasks: %w", err)
+	}
+	s.enqueued.Add(int64(len(tasks)))
+	return nil
 }
 
 // waitDone waits until n tasks have ended, and fails the spec at once,
@@ -115,10 +124,10 @@ func (s *scenario) waitDone(ctx context.Context, n int) (celery.Counts, error) {
 	return s.worker.Tasks.WaitDone(ctx, n)
 }
 
-// finish notes the scenario's end, lets the worker idle so that it settles,
-// stops it, and returns the recording with its figures in the spec's report
-// (JUnit properties).
-func (s *scenario) finish() recording.Recording {
+// finish notes the scenario's end, lets the worker idle for settle, so
+// that a spec can judge how it settles, stops it, and returns the
+// recording with its figures in the spec's report (JUnit properties).
+func (s *scenario) finish(settle time.Duration) recording.Recording {
 	s.run.Recorder.Event(recording.LoadStop, "")
 	time.Sleep(settle)
 	rec := s.run.Finish()
@@ -145,10 +154,15 @@ type figures struct {
 	Baseline, Running, Settled, Peak float64
 }
 
-// figuresOf reads the figures of one series of rec.
+// figuresOf reads the figures of one series of rec. A snapshot taken while
+// the load runs has no LoadStop yet: its Running is the load so far, and
+// its Settled zero.
 func figuresOf(rec recording.Recording, series recording.Series) figures {
 	r := rec.Series(series)
-	starts, ends := eventAt(r, recording.LoadStart), eventAt(r, recording.LoadStop)
+	starts, ends := eventAt(r, recording.LoadStart), r.Duration+1
+	if r.Count(recording.LoadStop) > 0 {
+		ends = eventAt(r, recording.LoadStop)
+	}
 	var before, during, after []float64
 	var f figures
 	for _, s := range r.Samples {

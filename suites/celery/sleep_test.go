@@ -11,22 +11,26 @@ import (
 	"github.com/leakspec/leakspec/worker/recording"
 )
 
-// sleepers are how many tasks of 0.5 s each child runs: about six seconds
-// of work.
-const sleepers = 12
+// sleepers is how many tasks of 0.5 s each child runs in the scenario
+// whose verdict rests on its end, ReturnToBaseline: two seconds of work.
+const sleepers = 4
 
-// sleep runs sleepers tasks per child of the given scenario task, each with
-// 128 MiB and a sleep of 0.5 s, and waits for them to return.
+// sleeping is a task of the given scenario, which allocates 128 MiB and
+// sleeps 0.5 s.
+func sleeping(task string) celery.Task { return celery.Task{Name: task, Args: []any{128, 0.5}} }
+
+// sleep runs sleepers tasks per child of the given scenario task, and waits
+// for them to return.
 func sleep(ctx SpecContext, p pool, task string) (*scenario, recording.Recording) {
 	s := start(ctx, p, "scenarios")
 	tasks := make([]celery.Task, sleepers*p.children)
 	for i := range tasks {
-		tasks[i] = celery.Task{Name: task, Args: []any{128, 0.5}}
+		tasks[i] = sleeping(task)
 	}
 	s.enqueue(ctx, tasks...)
 	counts, err := s.waitDone(ctx, len(tasks))
 	Expect(err).NotTo(HaveOccurred())
-	rec := s.finish()
+	rec := s.finish(settle)
 	Expect(counts.Succeeded).To(Equal(len(tasks)), "every task returns: %s", counts)
 	return s, rec
 }
@@ -34,14 +38,17 @@ func sleep(ctx SpecContext, p pool, task string) (*scenario, recording.Recording
 var _ = Describe("a task sleeping", Label("celery"), func() {
 	for _, p := range pools {
 		It(fmt.Sprintf("%s while it holds 128 MiB plateaus, and comes down after", p.on), SpecTimeout(specTimeout), func(ctx SpecContext) {
-			s, rec := sleep(ctx, p, "scenarios.hold_through_sleep")
+			s := start(ctx, p, "scenarios")
+			limit := s.restingBaseline() + uint64(p.children)*data + budget
+			rec := s.decide(ctx, settle, s.keepBusy(sleeping("scenarios.hold_through_sleep")), plateauWithin(budget), StayBelow(limit))
 
 			judged := s.judged(rec)
 			f := figuresOf(rec, p.judged)
 			held := float64(p.children) * float64(data)
 			Expect(f.Running-f.Baseline).To(BeNumerically(">", 0.75*held),
 				"while the tasks sleep, each child holds its 128 MiB")
-			env.Judge(judged, plateauWithin(budget))
+			Expect(s.worker.Tasks.Counts().Failed).To(BeZero(), "every task returns")
+			env.Judge(judged, s.decided())
 			env.Judge(judged, StayBelow(uint64(f.Baseline)+uint64(p.children)*data+budget))
 			env.Judge(judged, ReturnToBaseline(16*MB))
 		})
