@@ -30,15 +30,7 @@ func TestStopGracefulKillsAWorkerThatIgnoresSIGTERM(t *testing.T) {
 		LogPath: newLogPath(t),
 		Ready:   regexp.MustCompile(`^ready$`),
 	})
-	children := pidsAfter(t, p, "child")
-	if err := p.Stop(); err != nil {
-		t.Errorf("Stop() = %v, want nil", err)
-	}
-	for _, pid := range append(children, p.Pid()) {
-		if isRunning(pid) {
-			t.Errorf("process %d of the worker still runs after Stop", pid)
-		}
-	}
+	stopLeavingNothing(t, p, pidsAfter(t, p, "child"))
 	// Stop saw that no process could act on SIGTERM, and did not wait.
 	if forced, waited := p.ForcedStop(); !forced || waited != 0 {
 		t.Errorf("ForcedStop() = %v, %v; want true, 0", forced, waited)
@@ -78,12 +70,7 @@ func TestStopGracefulKeepsWhatTheSIGTERMHandlerWrites(t *testing.T) {
 				LogPath: newLogPath(t),
 				Ready:   regexp.MustCompile(`^ready$`),
 			})
-			if err := p.Stop(); err != nil {
-				t.Errorf("Stop() = %v, want nil", err)
-			}
-			if isRunning(p.Pid()) {
-				t.Errorf("the worker %d still runs after Stop", p.Pid())
-			}
+			stopLeavingNothing(t, p, nil)
 			if forced, waited := p.ForcedStop(); forced != tt.forced || waited != DefaultStopGrace {
 				t.Errorf("ForcedStop() = %v, %v; want %v, %v", forced, waited, tt.forced, DefaultStopGrace)
 			}
