@@ -68,8 +68,10 @@
 // # Stop
 //
 // By default (StopGraceful), Process.Stop sends SIGTERM to the group, so
-// a program can flush what it buffered, waits up to Command.StopGrace for
-// the leader to exit, and then sends SIGKILL to the group. A spec's
+// a program can flush what it buffered, waits up to Command.StopGrace
+// (300 ms by default) for the leader to exit, and then sends SIGKILL to
+// the group; when every process the SIGTERM reaches ignores it, no handler
+// can run and Stop sends SIGKILL at once. A spec's
 // recording is complete before Stop, so the adapters of this module ask
 // for quicker ends: StopKill (SIGKILL at once) for workers whose lines
 // reach the pipe as they are written, StopChildrenFirst for a leader that

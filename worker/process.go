@@ -25,8 +25,11 @@ var newCgroup = cgroup.New
 // The values Start uses for Command's zero fields.
 const (
 	DefaultReadyTimeout = 30 * time.Second
-	DefaultStopGrace    = 5 * time.Second
-	DefaultTailLines    = 50
+	// DefaultStopGrace is long enough for an ordinary SIGTERM handler to
+	// flush its lines and exit (a few milliseconds), and short enough that
+	// a program that hangs in its handler costs a spec under half a second.
+	DefaultStopGrace = 300 * time.Millisecond
+	DefaultTailLines = 50
 )
 
 // outputDrainTimeout bounds how long the output is still read once the
@@ -58,7 +61,9 @@ type Command struct {
 	// DefaultReadyTimeout.
 	ReadyTimeout time.Duration
 	// StopGrace is how long Stop waits after SIGTERM before it sends
-	// SIGKILL. Zero or less means DefaultStopGrace.
+	// SIGKILL. Zero or less means DefaultStopGrace (300 ms); a program
+	// whose SIGTERM handler takes longer to write its last lines (it
+	// finishes a job, says goodbye to a broker) needs more.
 	StopGrace time.Duration
 	// Stop says how Stop ends the worker; StopGraceful when zero.
 	Stop StopMode
@@ -116,8 +121,9 @@ type Process struct {
 	stopOnce sync.Once
 	stopErr  error
 	// forced is set by Stop when the leader outlived the grace after
-	// SIGTERM and the group had to be killed.
-	forced atomic.Bool
+	// SIGTERM and the group had to be killed; forcedAtOnce too when every
+	// process the SIGTERM reached ignored it, and so no grace was waited.
+	forced, forcedAtOnce atomic.Bool
 }
 
 // Start runs the worker that cmd describes in a new process group and
@@ -380,7 +386,8 @@ func (p *Process) Kill(reason string) {
 
 // Stop ends the worker as Command.Stop says (see StopMode); by default,
 // SIGTERM to its group (to its leader alone with Command.TermLeaderOnly), up
-// to Command.StopGrace for the leader to exit, then SIGKILL to the group.
+// to Command.StopGrace for the leader to exit, then SIGKILL to the group;
+// SIGKILL at once when every process the SIGTERM reaches ignores it.
 // Descendants that left the group (setsid) are found before the first
 // signal and killed with the group. It returns once the group is gone and
 // the log file is complete and closed. It returns nil when the
@@ -434,10 +441,15 @@ func (p *Process) Stopped() bool {
 }
 
 // ForcedStop reports whether Stop had to kill the worker's group because its
-// leader was still running StopGrace after SIGTERM, and returns that grace.
-// Stop still returns nil then: the worker was ended as asked, only not
-// gracefully, which says something about the worker rather than its memory.
+// leader was still running StopGrace after SIGTERM, and returns how long
+// Stop waited: that grace, or 0 when every process the SIGTERM reached
+// ignored it, which Stop does not wait for. Stop still returns nil then:
+// the worker was ended as asked, only not gracefully, which says something
+// about the worker rather than its memory.
 func (p *Process) ForcedStop() (bool, time.Duration) {
+	if p.forcedAtOnce.Load() {
+		return true, 0
+	}
 	return p.forced.Load(), p.grace
 }
 

@@ -28,7 +28,11 @@ const (
 	// Command.TermLeaderOnly), waits up to Command.StopGrace for the leader
 	// to exit, then sends SIGKILL. It is the default, for a program
 	// leakspec knows nothing of, which may hold log lines in a buffer that
-	// only its SIGTERM handler flushes.
+	// only its SIGTERM handler flushes; the default grace, 300 ms, is
+	// plenty for a handler that flushes and exits, and keeps the stop of a
+	// program that hangs in its handler under half a second. When every
+	// process the SIGTERM reaches ignores it (SIG_IGN: no handler can run),
+	// Stop sends SIGKILL at once instead of waiting out the grace.
 	StopGraceful StopMode = iota
 	// StopKill sends SIGKILL to the whole tree at once. It suits a worker
 	// whose every log line reaches the pipe when it is written (Python with
@@ -93,10 +97,21 @@ func (p *Process) end() {
 			return
 		}
 	default:
+		ignored := p.termIgnored()
 		if p.termLeaderOnly {
 			p.signalLeader(syscall.SIGTERM)
 		} else {
 			p.signalGroup(syscall.SIGTERM)
+		}
+		if ignored {
+			// Nothing that got the SIGTERM will act on it: no handler
+			// runs and no line is flushed, so the grace would be waited
+			// for nothing.
+			p.forcedAtOnce.Store(true)
+			p.forced.Store(true)
+			p.signalGroup(syscall.SIGKILL)
+			<-p.done
+			return
 		}
 	}
 	grace := time.NewTimer(p.grace)

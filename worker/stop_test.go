@@ -47,9 +47,7 @@ func TestStopChildrenFirstKeepsTheRelayedLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Stop(); err != nil {
-		t.Errorf("Stop() = %v, want nil", err)
-	}
+	stopLeavingNothing(t, p, members)
 	log, err := os.ReadFile(p.LogPath())
 	if err != nil {
 		t.Fatal(err)
@@ -58,11 +56,6 @@ func TestStopChildrenFirstKeepsTheRelayedLines(t *testing.T) {
 		if line := fmt.Sprintf("relayed line %02d", i); !strings.Contains(string(log), line) {
 			t.Errorf("the log lacks %q, which the child wrote before Stop:\n%s", line, log)
 			break
-		}
-	}
-	for _, pid := range members {
-		if isRunning(pid) {
-			t.Errorf("process %d of the worker's group still runs after Stop", pid)
 		}
 	}
 	if forced, _ := p.ForcedStop(); forced {
@@ -77,15 +70,7 @@ func TestStopKillLeavesNothing(t *testing.T) {
 		Ready:   regexp.MustCompile(`^ready$`),
 		Stop:    StopKill,
 	})
-	children := pidsAfter(t, p, "child")
-	if err := p.Stop(); err != nil {
-		t.Errorf("Stop() = %v, want nil", err)
-	}
-	for _, pid := range append(children, p.Pid()) {
-		if isRunning(pid) {
-			t.Errorf("process %d of the worker's group still runs after Stop", pid)
-		}
-	}
+	stopLeavingNothing(t, p, pidsAfter(t, p, "child"))
 	if forced, _ := p.ForcedStop(); forced {
 		t.Error("ForcedStop() = true for a worker that StopKill was asked to kill")
 	}
@@ -95,5 +80,19 @@ func TestStopKillLeavesNothing(t *testing.T) {
 	}
 	if !strings.Contains(string(log), "last words\nready\n") {
 		t.Errorf("the log lacks the worker's last lines:\n%s", log)
+	}
+}
+
+// stopLeavingNothing stops p and fails t unless Stop returns nil and
+// neither its leader nor any of pids still runs.
+func stopLeavingNothing(t *testing.T, p *Process, pids []int) {
+	t.Helper()
+	if err := p.Stop(); err != nil {
+		t.Errorf("Stop() = %v, want nil", err)
+	}
+	for _, pid := range append(pids, p.Pid()) {
+		if isRunning(pid) {
+			t.Errorf("process %d of the worker still runs after Stop", pid)
+		}
 	}
 }

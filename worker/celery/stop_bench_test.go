@@ -7,11 +7,11 @@ import (
 	"time"
 
 	"github.com/leakspec/leakspec/internal/redistest"
+	"github.com/leakspec/leakspec/internal/stopbench"
 )
 
-// BenchmarkStop measures Stop alone, on a real idle worker of each pool,
-// started afresh for every iteration outside the timer: what a spec pays
-// between the end of its recording and the next spec.
+// BenchmarkStop measures Stop alone, on a real idle worker of each pool
+// (see stopbench.Run).
 func BenchmarkStop(b *testing.B) {
 	for _, opts := range []WorkerOptions{{Pool: Solo}, {Pool: Prefork, Concurrency: 2}} {
 		b.Run(string(opts.Pool), func(b *testing.B) {
@@ -23,23 +23,12 @@ func BenchmarkStop(b *testing.B) {
 				b.Fatal(err)
 			}
 			opts.Dir = dir
-			for b.Loop() {
-				b.StopTimer()
+			stopbench.Run(b, func() (*Worker, error) {
 				opts.LogPath = filepath.Join(b.TempDir(), "worker.log")
 				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-				w, err := StartWorker(ctx, opts)
-				cancel()
-				if err != nil {
-					if w != nil {
-						_ = w.Stop()
-					}
-					b.Fatal(err)
-				}
-				b.StartTimer()
-				if err := w.Stop(); err != nil {
-					b.Fatal(err)
-				}
-			}
+				defer cancel()
+				return StartWorker(ctx, opts)
+			})
 		})
 	}
 }

@@ -5,12 +5,12 @@ import (
 	"testing"
 
 	"github.com/leakspec/leakspec/internal/redistest"
+	"github.com/leakspec/leakspec/internal/stopbench"
 )
 
 // BenchmarkStop measures Stop alone, on a real idle worker of 1 and 2
-// processes, started afresh for every iteration outside the timer: what a
-// spec pays between the end of its recording and the next spec. It skips
-// where Dramatiq cannot be imported (PYTHONPATH=/tmp/dramatiq-main here).
+// processes (see stopbench.Run). It skips where Dramatiq cannot be
+// imported (PYTHONPATH=/tmp/dramatiq-main here).
 func BenchmarkStop(b *testing.B) {
 	if _, err := Probe(b.Context(), python(), ""); err != nil {
 		b.Skip(err.Error())
@@ -22,24 +22,13 @@ func BenchmarkStop(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			for b.Loop() {
-				b.StopTimer()
-				p, err := StartWorker(b.Context(), WorkerOptions{
+			stopbench.Run(b, func() (*Worker, error) {
+				return StartWorker(b.Context(), WorkerOptions{
 					Python: python(), Dir: dir, Module: "test_actors",
 					RedisURL: redistest.URL(rdb), Processes: processes,
 					LogPath: filepath.Join(b.TempDir(), "worker.log"),
 				})
-				if err != nil {
-					if p != nil {
-						_ = p.Stop()
-					}
-					b.Fatal(err)
-				}
-				b.StartTimer()
-				if err := p.Stop(); err != nil {
-					b.Fatal(err)
-				}
-			}
+			})
 		})
 	}
 }

@@ -54,14 +54,15 @@ func TestDramatiqOriginChain(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for {
-		p, err := q.Progress(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if p.Dead >= n {
-			break
-		}
+	// A bounded wait: a test that hangs until go test's -timeout kills its
+	// binary runs no cleanup, and the worker processes, which the leader's
+	// Pdeathsig does not reach, outlive it.
+	progress, err := q.WaitFinished(waitCtx(t), n, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if progress.Dead < n {
+		t.Fatalf("%d of the %d messages were dead-lettered (%s), want all: each raises and has no retry", progress.Dead, n, progress)
 	}
 	report, err := probe.Report(ctx, before, pyheap.Options{Retainers: pyheap.RetainerLimits{Objects: 6, MinBytes: 4 << 20}})
 	if err != nil {

@@ -45,7 +45,8 @@ def sleep(seconds):
 `
 
 // stubborn ignores SIGTERM, and so does the child it forks, which inherits
-// the disposition: only the SIGKILL after the grace ends them.
+// the disposition: only SIGKILL ends them, which Stop sends at once, since
+// no handler of theirs can run.
 const stubborn = `import os, signal, time
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
 if os.fork() == 0:
@@ -155,10 +156,9 @@ var _ = Describe("a worker", func() {
 
 		It("ignores SIGTERM", func(ctx SpecContext) {
 			proc, err := worker.Start(ctx, worker.Command{
-				Argv:      []string{env.Config.Python.Interpreter, "-c", stubborn},
-				LogPath:   env.SpecPath("log"),
-				Ready:     regexp.MustCompile(`^ready$`),
-				StopGrace: 2 * time.Second,
+				Argv:    []string{env.Config.Python.Interpreter, "-c", stubborn},
+				LogPath: env.SpecPath("log"),
+				Ready:   regexp.MustCompile(`^ready$`),
 			})
 			must(err)
 			DeferCleanup(proc.Stop)
