@@ -8,6 +8,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/onsi/gomega/types"
+
 	"github.com/leakspec/leakspec/fixtures"
 	"github.com/leakspec/leakspec/internal/bytesize"
 	. "github.com/leakspec/leakspec/matchers"
@@ -66,66 +68,59 @@ func whileAlive(ctx context.Context, w *dramatiq.Worker) context.Context {
 	return alive
 }
 
-// retryLoop says how long to drive a message that fails forever.
-type retryLoop struct {
-	// retries ends the run once the worker has logged that many retries.
-	retries int
-	// stopAbove ends the run as soon as the tree's RSS reaches it, once
-	// judged has passed: the verdict is then reached, and driving on
-	// would only bring the worker closer to the ceiling.
-	stopAbove uint64
-	judged    time.Duration
-	// longest ends the run whatever happened.
-	longest time.Duration
-}
-
 // failForever enqueues one message of actor, which allocates dataMiB,
 // holds it for hold and raises an exception holding it, with the origin's
-// retry options, and drives it as loop says. It returns the recording and the message's last
-// status in Redis.
-func failForever(ctx SpecContext, w *dramatiq.Worker, run *fixtures.Run, actor string, loop retryLoop) (recording.Recording, dramatiq.MessageStatus) {
+// retry options, and records the worker retrying it until the verdict of ms
+// is certain. A run that passes goes on until the worker has logged
+// minRetries retries, at most until the plan's Max: fewer, and the message
+// did not really loop. It finishes the run and returns the recording and
+// the message's last status in Redis.
+func failForever(ctx SpecContext, w *dramatiq.Worker, run *fixtures.Run, actor string, plan Plan, ms ...types.GomegaMatcher) (recording.Recording, dramatiq.MessageStatus) {
 	queue := dramatiq.NewQueue(env.RDB, "")
-	id, err := queue.Enqueue(ctx, dramatiq.Message{
-		Actor: actor,
-		Args:  []any{dataMiB, hold.Seconds()},
-		Options: dramatiq.Options{
-			MaxRetries: new(maxRetries),
-			MinBackoff: minBackoff,
-			MaxBackoff: maxBackoff,
-		},
-	})
-	Expect(err).NotTo(HaveOccurred())
-	run.Recorder.Event("enqueued", id)
-
-	deadline := time.After(loop.longest)
-	ticker := time.NewTicker(poll)
-	defer ticker.Stop()
-drive:
-	for {
-		select {
-		case <-w.Done():
-			break drive // killed at the ceiling, or crashed: the recording says which
-		case <-deadline:
-			run.Recorder.Event("stop", "the longest run allowed is over")
-			break drive
-		case <-ctx.Done():
-			break drive
-		case <-ticker.C:
+	var id string
+	// The worker's retries are the load: enqueuing the message is all the
+	// spec drives.
+	enqueue := func(ctx context.Context) error {
+		var err error
+		id, err = queue.Enqueue(ctx, dramatiq.Message{
+			Actor: actor,
+			Args:  []any{dataMiB, hold.Seconds()},
+			Options: dramatiq.Options{
+				MaxRetries: new(maxRetries),
+				MinBackoff: minBackoff,
+				MaxBackoff: maxBackoff,
+			},
+		})
+		if err == nil {
+			run.Recorder.Event("enqueued", id)
 		}
-		snap := run.Recorder.Snapshot()
-		if snap.Count(dramatiq.EventRetry) >= loop.retries {
-			run.Recorder.Event("stop", fmt.Sprintf("%d retries done", loop.retries))
-			break drive
-		}
-		if snap.Duration >= loop.judged && snap.Peak() >= loop.stopAbove {
-			run.Recorder.Event("stop", "memory reached "+bytesize.Format(loop.stopAbove))
-			break drive
-		}
+		return err
+	}
+	d := run.DriveUntilDecided(ctx, plan, enqueue, ms...)
+	if d.Verdict == Passed {
+		waitFor(whileAlive(ctx, w), func() bool {
+			snap := run.Recorder.Snapshot()
+			return snap.Count(dramatiq.EventRetry) >= minRetries || snap.Duration >= plan.Max
+		})
 	}
 	rec := run.Finish()
+	Expect(id).NotTo(BeEmpty(), "the message was not enqueued")
 	status, err := queue.Status(ctx, id)
 	Expect(err).NotTo(HaveOccurred())
 	return rec, status
+}
+
+// waitFor polls done until it holds or ctx ends.
+func waitFor(ctx context.Context, done func() bool) {
+	ticker := time.NewTicker(poll)
+	defer ticker.Stop()
+	for !done() {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
 }
 
 // follow polls the message's status until it is done and notes "running"

@@ -1,26 +1,25 @@
 package dramatiq_test
 
 import (
+	"context"
 	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/leakspec/leakspec/fixtures"
 	. "github.com/leakspec/leakspec/matchers"
 	"github.com/leakspec/leakspec/worker/dramatiq"
 	"github.com/leakspec/leakspec/worker/recording"
 )
 
-// A retry loop is driven for up to 20 retries and 12 s; a worker without
-// the leak runs about 18 retries in that time here (each attempt holds its
-// data for 250 ms, and the delay queue's consumer polls less often the
-// longer it finds nothing). A worker with the leak is stopped as soon as it
-// has grown four times what the spec allows, the verdict being reached,
-// once the run is long enough to judge.
-func retryLoopOf(stopAbove uint64) retryLoop {
-	return retryLoop{retries: 20, stopAbove: stopAbove, judged: 4 * time.Second, longest: 12 * time.Second}
-}
+// A retry loop is recorded until its verdict is certain, at most 12 s; a
+// worker without the leak runs about 15 retries in that time here (each
+// attempt holds its data for 250 ms, and the delay queue's consumer polls
+// less often the longer it finds nothing). A worker with the leak is
+// stopped as soon as it crosses the spec's StayBelow limit.
+var retryPlan = Plan{Max: 12 * time.Second}
 
 // minRetries is how many retries a run needs to say anything: fewer, and
 // the message did not really loop.
@@ -36,14 +35,13 @@ var _ = Describe("Dramatiq retrying an actor whose exception holds 128 MiB", Lab
 		budget := env.Config.Budget(budgetName, 64*MB)
 		w, run, baseline := startWorker(ctx, "origin_actors")
 		bound := baseline + data + budget
-		rec, status := failForever(ctx, w, run, actor, retryLoopOf(baseline+4*(data+budget)))
-
 		// The recording starts with the worker at rest, before its first
 		// message, so nothing is left out as warm-up: the peaks are
 		// measured from the worker at rest and its first retry.
-		plateau := PlateauWithin(data+budget, WarmUp(0))
+		rec, status := failForever(ctx, w, run, actor, retryPlan, PlateauWithin(data+budget, WarmUp(0)), StayBelow(bound))
+
 		figures(rec, baseline)
-		env.Judge(rec, plateau)
+		env.Judge(rec, run.Decided())
 		env.Judge(rec, StayBelow(bound))
 		Expect(rec.Count(dramatiq.EventRetry)).To(BeNumerically(">=", minRetries),
 			"the message was retried only %d times in %.1f s", rec.Count(dramatiq.EventRetry), rec.Duration.Seconds())
@@ -64,7 +62,9 @@ var _ = Describe("Dramatiq running an async actor that sleeps after allocating 1
 	// The origin slept 30 s; 5 s shows the same.
 	const sleep = 5 * time.Second
 
-	sleeper := func(ctx SpecContext, actor string) recordingAndPhases {
+	// sleeper runs one message of actor to its end and then records the
+	// worker for rest more, to see the memory it keeps after the actor.
+	sleeper := func(ctx SpecContext, actor string, rest time.Duration) recordingAndPhases {
 		w, run, baseline := startWorker(ctx, "origin_actors")
 		queue := dramatiq.NewQueue(env.RDB, "")
 		id, err := queue.Enqueue(ctx, dramatiq.Message{Actor: actor, Args: []any{dataMiB, sleep.Seconds()}})
@@ -72,8 +72,7 @@ var _ = Describe("Dramatiq running an async actor that sleeps after allocating 1
 		run.Recorder.Event("enqueued", id)
 		running, done := follow(ctx, w, run, queue, id, sleep+10*time.Second)
 		Expect(done-running).To(BeNumerically(">=", sleep-time.Second), "the actor returned before its sleep was over")
-		// Rest again, to see the memory the worker keeps after the actor.
-		time.Sleep(time.Second)
+		time.Sleep(rest)
 		r := run.Finish()
 		figures(r, baseline)
 		// The allocation takes well under a second and the message is seen
@@ -83,7 +82,7 @@ var _ = Describe("Dramatiq running an async actor that sleeps after allocating 1
 
 	It("stays within its data and the baseline while it holds the data", func(ctx SpecContext) {
 		budget := env.Config.Budget("dramatiq-sleep-holding", 48*MB)
-		r := sleeper(ctx, "sleep_holding")
+		r := sleeper(ctx, "sleep_holding", time.Second)
 
 		env.Judge(r.rec, StayBelow(r.baseline+data+budget))
 		held := during(r.rec, r.sleeping[0], r.sleeping[1])
@@ -95,7 +94,9 @@ var _ = Describe("Dramatiq running an async actor that sleeps after allocating 1
 
 	It("returns to the baseline when the actor drops its data before sleeping", func(ctx SpecContext) {
 		budget := env.Config.Budget("dramatiq-sleep-dropped", 48*MB)
-		r := sleeper(ctx, "sleep_dropped")
+		// The data is gone before the sleep, which the judgment covers
+		// to its end: no rest after it is needed.
+		r := sleeper(ctx, "sleep_dropped", 0)
 
 		env.Judge(during(r.rec, r.sleeping[0], r.rec.Duration), StayBelow(r.baseline+budget))
 	}, SpecTimeout(time.Minute))
@@ -103,9 +104,10 @@ var _ = Describe("Dramatiq running an async actor that sleeps after allocating 1
 
 var _ = Describe("Dramatiq running an actor that succeeds with large arguments", Label("dramatiq"), func() {
 	// The feed keeps a few messages queued, so that the worker is never
-	// idle, for this long; the run then takes as many messages as the
-	// machine processes.
-	const feedFor, backlog = 8 * time.Second, 6
+	// idle, until the verdict is certain, at most 8 s; the run then takes
+	// as many messages as the machine processes.
+	const backlog = 6
+	plan := Plan{Max: 8 * time.Second}
 
 	DescribeTable("plateaus over many messages",
 		func(ctx SpecContext, size int, atLeast int) {
@@ -118,32 +120,27 @@ var _ = Describe("Dramatiq running an actor that succeeds with large arguments",
 			payload := strings.Repeat("x", size)
 
 			sent := 0
-			feeding := time.After(feedFor)
-		feed:
-			for {
+			feed := fixtures.Every(poll, func(ctx context.Context) error {
 				p, err := queue.Progress(ctx)
-				Expect(err).NotTo(HaveOccurred())
+				if err != nil {
+					return err
+				}
 				for range backlog - int(p.Queued+p.Running) {
-					_, err := queue.Enqueue(ctx, dramatiq.Message{Actor: "digest", Args: []any{payload}})
-					Expect(err).NotTo(HaveOccurred())
+					if _, err := queue.Enqueue(ctx, dramatiq.Message{Actor: "digest", Args: []any{payload}}); err != nil {
+						return err
+					}
 					sent++
 				}
-				select {
-				case <-feeding:
-					break feed
-				case <-w.Done():
-					break feed
-				case <-time.After(poll):
-				}
-			}
+				return nil
+			})
+			run.DriveUntilDecided(whileAlive(ctx, w), plan, feed, PlateauWithin(budget))
 			p, err := queue.WaitFinished(whileAlive(ctx, w), sent, poll)
 			Expect(err).NotTo(HaveOccurred())
 			rec := run.Finish()
 			AddReportEntry("messages", p.String())
 
-			plateau := PlateauWithin(budget)
 			figures(rec, baseline)
-			env.Judge(rec, plateau)
+			env.Judge(rec, run.Decided())
 			Expect(p.Dead).To(BeZero(), "no message may fail: %s", p)
 			Expect(p.Done).To(BeNumerically(">=", atLeast), "too few messages to judge: %s", p)
 		},
