@@ -1,6 +1,7 @@
 package memtest_test
 
 import (
+	"context"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -32,5 +33,22 @@ var _ = Describe("the report job", Label("rq"), func() {
 		Expect(progress.Failed).To(BeZero(), "no report job may fail: %s", progress)
 
 		env.Judge(run.Finish(), PlateauWithin(env.Config.Budget("report-job", 32*MB)))
+	})
+
+	It("keeps only the last reports' samples, decided as soon as it is certain", func(ctx SpecContext) {
+		w := fixtures.Start(ctx, env, rq.WorkerOptions{
+			Dir:     apps(),
+			Queues:  []string{"reports"},
+			Imports: []string{"reports_jobs"},
+		})
+		queue := rq.NewQueue(env.RDB, "reports").WatchWorkers(env.Workers)
+		run := env.Record(w)
+
+		load := fixtures.Every(25*time.Millisecond, func(ctx context.Context) error {
+			_, err := queue.Enqueue(ctx, rq.Job{Func: "reports_jobs.render_report", Args: []any{10_000}})
+			return err
+		})
+		run.DriveUntilDecided(ctx, Plan{Max: 20 * time.Second}, load, PlateauWithin(32*MB, WarmUp(2*time.Second)))
+		env.Judge(run.Finish(), run.Decided())
 	})
 })
