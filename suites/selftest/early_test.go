@@ -28,7 +28,7 @@ func decideEarly(ctx SpecContext, fn string) (recording.Recording, Decision, typ
 }
 
 var _ = Describe("an early verdict on an RQ SimpleWorker", Label("selftest", "rq", "early"), func() {
-	// Either control is certain by the second look, 5 s in, a third of the
+	// Either control is certain by the third look, 7.5 s in, half the
 	// plan; the assertions leave room up to the last look but one.
 	It("stops as soon as keeping 4 MiB per job is certainly a leak (positive control)", func(ctx SpecContext) {
 		rec, d, decided := decideEarly(ctx, "keep")
