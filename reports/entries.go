@@ -20,6 +20,10 @@ const (
 	EntryBaseline = "leakspec.baseline"
 	// EntryHeap holds the Heap report of a Python worker.
 	EntryHeap = "leakspec.heap"
+	// EntryDecision says when and how a run that recorded until its
+	// verdict was certain was decided: "passed at 4.2 s of at most 12.0 s
+	// (look 2 of 6)".
+	EntryDecision = "leakspec.decision"
 )
 
 // Heap is what the heap probe found of a Python worker (worker/pyheap):
