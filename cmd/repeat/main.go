@@ -15,6 +15,10 @@
 // <out>/<mode>-NN.log; the table goes to standard output and <out>/table.md.
 // It exits non-zero when a verdict flipped, when parallel and serial runs
 // disagree, or when a run left something behind.
+//
+// Ctrl-C (SIGINT) or SIGTERM stops it: the signal goes on to the running
+// suites, which run their cleanups, no further run starts, and the table
+// covers the runs that completed.
 package main
 
 import (
@@ -24,6 +28,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -63,24 +68,40 @@ func main() {
 		fail(err.Error())
 	}
 
+	// The suites run in a session of their own, out of the terminal's
+	// reach: Ctrl-C comes here, and is passed on to them.
+	interrupts := make(chan os.Signal, 4)
+	signal.Notify(interrupts, os.Interrupt, syscall.SIGTERM)
 	var obs []observation
 	var problems []string
 	start := time.Now()
+	completed := 0
+runs:
 	for i := 1; i <= *n; i++ {
 		for _, mode := range modes {
 			name := fmt.Sprintf("%s-%02d", mode, i)
-			got, problem := runOnce(dir, name, mode, i, args)
-			obs = append(obs, got...)
+			got, problem, interrupted := runOnce(dir, name, mode, i, args, interrupts)
 			if problem != "" {
 				problems = append(problems, problem)
 			}
+			if interrupted {
+				// What an interrupted run found is partial: it is left out.
+				problems = append(problems, fmt.Sprintf("%s was interrupted; the table covers the %d runs that completed", name, completed))
+				break runs
+			}
+			obs = append(obs, got...)
+			completed++
 		}
 	}
 
 	rows := tabulate(obs)
 	var table bytes.Buffer
-	fmt.Fprintf(&table, "%d × %s of `go tool ginkgo %s`, %s, %.0f min in all.\n\n", *n, strings.Join(modes, " and "),
+	fmt.Fprintf(&table, "%d × %s of `go tool ginkgo %s`, %s, %.0f min in all", *n, strings.Join(modes, " and "),
 		strings.Join(args, " "), start.Format("2006-01-02"), time.Since(start).Minutes())
+	if total := *n * len(modes); completed < total {
+		fmt.Fprintf(&table, "; interrupted after %d of the %d runs", completed, total)
+	}
+	table.WriteString(".\n\n")
 	writeTable(&table, rows, modes)
 	fmt.Fprintf(&table, "\n%d flips over %d spec runs.\n", totalFlips(rows), len(obs))
 	os.Stdout.Write(table.Bytes())
@@ -96,9 +117,16 @@ func main() {
 }
 
 // runOnce runs the suites once, in a session and with a run id of its own,
-// and returns every spec's outcome, and what went wrong beyond the specs'
-// verdicts ("" when nothing did).
-func runOnce(dir, name, mode string, i int, args []string) ([]observation, string) {
+// and returns every spec's outcome, what went wrong beyond the specs'
+// verdicts ("" when nothing did), and whether a signal from interrupts
+// came before the run ended; such a signal is passed on to the run's
+// process group, and the run is waited for while it cleans up.
+func runOnce(dir, name, mode string, i int, args []string, interrupts <-chan os.Signal) ([]observation, string, bool) {
+	select {
+	case <-interrupts:
+		return nil, "", true
+	default:
+	}
 	reportDir := filepath.Join(dir, name)
 	if err := os.RemoveAll(reportDir); err != nil {
 		fail(err.Error())
@@ -124,7 +152,25 @@ func runOnce(dir, name, mode string, i int, args []string) ([]observation, strin
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	began := time.Now()
-	runErr := cmd.Run()
+	if err := cmd.Start(); err != nil {
+		fail(fmt.Sprintf("%s: %v", name, err))
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var runErr error
+	interrupted := false
+	for waiting := true; waiting; {
+		select {
+		case runErr = <-done:
+			waiting = false
+		case sig := <-interrupts:
+			// Every one is passed on: Ginkgo cleans up after the first and
+			// gives up cleaning after more.
+			interrupted = true
+			fmt.Fprintf(os.Stderr, "repeat: %v: stopping %s, which cleans up first\n", sig, name)
+			_ = syscall.Kill(-cmd.Process.Pid, sig.(syscall.Signal))
+		}
+	}
 	fmt.Fprintf(os.Stderr, "repeat: %s ran in %.0f s (%v)\n", name, time.Since(began).Seconds(), exitStatus(runErr))
 
 	var problems []string
@@ -135,9 +181,12 @@ func runOnce(dir, name, mode string, i int, args []string) ([]observation, strin
 	case !left.Empty():
 		problems = append(problems, fmt.Sprintf("%s left %v", name, left))
 	}
+	if interrupted {
+		return nil, strings.Join(problems, "; "), true
+	}
 	s, err := reports.ReadSummary(reportDir)
 	if err != nil {
-		return nil, strings.Join(append(problems, fmt.Sprintf("%s: %v", name, err)), "; ")
+		return nil, strings.Join(append(problems, fmt.Sprintf("%s: %v", name, err)), "; "), false
 	}
 	var obs []observation
 	for _, suite := range s.Suites {
@@ -148,7 +197,7 @@ func runOnce(dir, name, mode string, i int, args []string) ([]observation, strin
 			obs = append(obs, observation{run: i, mode: mode, suite: suite.Suite, spec: spec})
 		}
 	}
-	return obs, strings.Join(problems, "; ")
+	return obs, strings.Join(problems, "; "), false
 }
 
 // exitStatus words how a run ended.

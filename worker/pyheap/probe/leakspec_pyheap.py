@@ -26,6 +26,7 @@ import sys
 import threading
 import time
 import tracemalloc
+from itertools import filterfalse
 
 _state = {"server": None, "pid": None}
 _THIS_FILE = os.path.abspath(__file__)
@@ -158,26 +159,66 @@ def _snapshot(path, top):
     out["tracing"] = tracemalloc.is_tracing()
     sites = []
     if tracemalloc.is_tracing():
-        snap = tracemalloc.take_snapshot().filter_traces((
-            tracemalloc.Filter(False, tracemalloc.__file__),
-            tracemalloc.Filter(False, _THIS_FILE, all_frames=True),
-        ))
-        stats = snap.statistics("traceback")
+        stats = _sites(tracemalloc.take_snapshot())
         sources = {}
-        for n, stat in enumerate(stats[:top]):
-            frames = _frames(stat.traceback)
+        for n, (size, count, frames) in enumerate(stats[:top]):
+            frames = [{"file": f, "line": line} for f, line in frames]
             if frames and n < 50:
                 frames[0]["code"] = _source_line(sources, frames[0]["file"], frames[0]["line"])
-            sites.append({"size": stat.size, "count": stat.count, "frames": frames})
+            sites.append({"size": size, "count": count, "frames": frames})
         del sources
         out["sites_total"] = len(stats)
-        del snap, stats
+        del stats
     out["sites"] = sites
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         json.dump(out, f)
     os.replace(tmp, path)
     return {k: v for k, v in out.items() if k != "sites"}
+
+
+def _sites(snap):
+    """The snapshot's traces grouped by traceback, largest first, as
+    (size, count, frames innermost first), without the probe's own
+    allocations nor tracemalloc's.
+
+    What Snapshot.filter_traces and statistics("traceback") give, but
+    they match the filters against every trace's every frame and build a
+    Traceback per trace, in Python: with 100,000 traces that took seconds,
+    and each of their allocations is traced too. A group shares one
+    traceback, so it is filtered once; the sizes are summed by sum(),
+    which allocates nothing per trace."""
+    groups = {}
+    for trace in snap.traces._traces:  # (domain, size, frames, ...)
+        group = groups.get(trace[2])
+        if group is None:
+            group = groups[trace[2]] = []
+        group.append(trace[1])
+    stats = [(sum(sizes), len(sizes), frames) for frames, sizes in groups.items() if not _probes_own(frames)]
+    del groups
+    # statistics()'s order: size, count, then the traceback oldest first.
+    stats.sort(key=lambda s: (s[0], s[1], s[2][::-1]), reverse=True)
+    return stats
+
+
+def _probes_own(frames):
+    """Whether a trace, its frames innermost first, is tracemalloc's (its
+    innermost frame) or the probe's (any frame): the filters the probe
+    applied with Snapshot.filter_traces."""
+    if not frames:
+        return False
+    if _source_file(frames[0][0]) == _TRACEMALLOC_FILE:
+        return True
+    return any(_source_file(f) == _OWN_FILE for f, _ in frames)
+
+
+def _source_file(path):
+    # tracemalloc's own normalization: a .pyc names its .py.
+    return path[:-1] if path.endswith(".pyc") else path
+
+
+_OWN_FILE = _source_file(_THIS_FILE)
+_TRACEMALLOC_FILE = _source_file(tracemalloc.__file__)
 
 
 def _frames(traceback):
@@ -330,6 +371,19 @@ def _own_frames():
         frame = frame.f_back
 
 
+# How many of the collector's objects the scan for the largest asks at
+# once whether they hold a large one, in one list of their referents, before
+# it walks them one by one, with a list each.
+_CHUNK = 64
+
+# What sys.getsizeof adds to __sizeof__ at most: the collector's header
+# (and, since 3.12, the pre-header of a managed dict).
+_GC_HEADER = 64
+
+# The untracked containers the scan looks into.
+_SEE_THROUGH = (dict, tuple)
+
+
 def _largest_traced(objs, k, min_bytes, deadline, ignore):
     """The k largest objects, at least min_bytes each, that were allocated
     since tracing started and are alive, each with the objects that hold
@@ -339,45 +393,84 @@ def _largest_traced(objs, k, min_bytes, deadline, ignore):
     objects they refer to are looked at too: a bytes or a bytearray is where
     the memory usually is. CPython also untracks a dict or a tuple that
     holds only such objects, such as an exception's __dict__ holding a
-    bytes: those are looked through, one level. This is the probe's slowest
-    loop; it allocates nothing per object, which tracemalloc would slow."""
-    best = {}  # id -> (size, obj, holders)
-    floor = min_bytes
-    getsizeof, get_referents, is_tracked = sys.getsizeof, gc.get_referents, gc.is_tracked
-    traced = tracemalloc.get_object_traceback
-    see_through = (dict, tuple)
+    bytes: those are looked through, one level."""
+    scan = _Largest(k, min_bytes, ignore)
+    for start in range(0, len(objs), _CHUNK):
+        if start % 4096 == 0 and time.monotonic() > deadline:
+            break
+        chunk = objs[start:start + _CHUNK]
+        if scan.any_large(chunk):
+            scan.walk(chunk)
+        del chunk
+    return [(o, holders) for _, o, holders in sorted(scan.best.values(), key=lambda v: -v[0])]
 
-    def consider(o, size, holders):
-        nonlocal floor
-        i = id(o)
-        if i in best or i in ignore or traced(o) is None:
+
+class _Largest:
+    """The scan of _largest_traced, the probe's slowest loop: over every
+    object and what it refers to, with tracemalloc on, where every
+    allocation costs a traceback. It allocates next to nothing per object.
+    sys.getsizeof would bind a method and allocate its result; __sizeof__
+    called through the type binds nothing, and its result is mostly a small
+    int, which is shared. A chunk of objects is first asked, in one list
+    of referents, whether anything in it is large enough; only such a
+    chunk, which is rare, is walked object by object, in the order that
+    decides which object's holders are named."""
+
+    def __init__(self, k, min_bytes, ignore):
+        self.k, self.min_bytes, self.ignore = k, min_bytes, ignore
+        self.best = {}  # id -> (size, obj, holders)
+        self.floor = min_bytes
+        self.rough = min_bytes - _GC_HEADER  # floor, for __sizeof__
+
+    def walk(self, objs):
+        get_referents, is_tracked = gc.get_referents, gc.is_tracked
+        for o in objs:
+            if type(o).__sizeof__(o) >= self.rough:
+                self.consider(o, ())
+            for r in get_referents(o):
+                if is_tracked(r):
+                    continue
+                t = type(r)
+                if t.__sizeof__(r) >= self.rough:
+                    self.consider(r, (o,))
+                if t in _SEE_THROUGH:
+                    for rr in get_referents(r):
+                        if not is_tracked(rr) and type(rr).__sizeof__(rr) >= self.rough:
+                            self.consider(rr, (r, o))
+
+    def any_large(self, objs):
+        """Whether an object of objs, an untracked one it refers to, or one
+        in such a dict or tuple, has a __sizeof__ of rough or more."""
+        rough = self.rough
+        for o in objs:
+            if type(o).__sizeof__(o) >= rough:
+                return True
+        inner = []
+        for r in filterfalse(gc.is_tracked, gc.get_referents(*objs)):
+            t = type(r)
+            if t.__sizeof__(r) >= rough:
+                return True
+            if t in _SEE_THROUGH:
+                inner.append(r)
+        for rr in filterfalse(gc.is_tracked, gc.get_referents(*inner)):
+            if type(rr).__sizeof__(rr) >= rough:
+                return True
+        return False
+
+    def consider(self, o, holders):
+        i, best = id(o), self.best
+        if i in best or i in self.ignore:
+            return
+        size = sys.getsizeof(o)
+        if size < self.floor or tracemalloc.get_object_traceback(o) is None:
             return
         best[i] = (size, o, holders)
-        if len(best) > k:
+        if len(best) > self.k:
             smallest = min(best, key=lambda j: best[j][0])
             del best[smallest]
-        if len(best) == k:
-            floor = max(min_bytes, min(v[0] for v in best.values()) + 1)
-
-    for n, o in enumerate(objs):
-        if n & 4095 == 0 and time.monotonic() > deadline:
-            break
-        size = getsizeof(o)
-        if size >= floor:
-            consider(o, size, ())
-        for r in get_referents(o):
-            if is_tracked(r):
-                continue
-            size = getsizeof(r)
-            if size >= floor:
-                consider(r, size, (o,))
-            if type(r) in see_through:
-                for rr in get_referents(r):
-                    if not is_tracked(rr):
-                        size = getsizeof(rr)
-                        if size >= floor:
-                            consider(rr, size, (r, o))
-    return [(o, holders) for _, o, holders in sorted(best.values(), key=lambda v: -v[0])]
+        if len(best) == self.k:
+            self.floor = max(self.min_bytes, min(v[0] for v in best.values()) + 1)
+            self.rough = self.floor - _GC_HEADER
 
 
 def _roots():
