@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/leakspec/leakspec/internal/cgroup"
+	"github.com/leakspec/leakspec/internal/reaper"
 )
 
 // newCgroup makes the cgroup a worker is born in; tests replace it to run
@@ -102,6 +103,9 @@ type Process struct {
 	// cgroupErr says why not when it is nil.
 	cgroup    *cgroup.Group
 	cgroupErr error
+	// unwatch takes the worker off the reaper's list, once its cgroup is
+	// removed or, without one, its group is gone.
+	unwatch func()
 
 	mu sync.Mutex
 	// leaderExited is set before the leader is reaped; no signal is sent to
@@ -233,6 +237,15 @@ func Start(ctx context.Context, cmd Command) (*Process, error) {
 		cgroup:         group,
 		cgroupErr:      groupErr,
 	}
+	// Should this process die without stopping the worker (go test's
+	// -timeout, a SIGKILL), Pdeathsig ends the leader and the reaper the
+	// rest: the whole cgroup, or else the group, which the leader's pid
+	// names until this process reaps it.
+	if group != nil {
+		p.unwatch = reaper.Watch(reaper.Cgroup(group.Path()))
+	} else {
+		p.unwatch = reaper.Watch(reaper.ProcessGroup(p.pid))
+	}
 	outputDone := make(chan struct{})
 	go func() {
 		defer close(outputDone)
@@ -321,6 +334,9 @@ func (p *Process) wait(c *exec.Cmd, pipe *os.File, outputDone <-chan struct{}) {
 		// worker's cgroup.
 		p.killEscapedLocked()
 		p.killCgroup()
+	}
+	if p.cgroup == nil {
+		p.unwatch()
 	}
 	p.leaderExited = true
 	p.endedByUs = p.stopping || p.killReason != ""

@@ -213,7 +213,11 @@ func (p *Process) removeCgroup() error {
 	if err := p.cgroup.AwaitEmpty(groupExitTimeout); err != nil {
 		return err
 	}
-	return p.cgroup.Remove()
+	if err := p.cgroup.Remove(); err != nil {
+		return err
+	}
+	p.unwatch()
+	return nil
 }
 
 // Containment says what holds the worker's processes for Stop and for the

@@ -276,12 +276,28 @@ func removeStale(parent string) {
 			continue
 		}
 		if syscall.Kill(pid, 0) == syscall.ESRCH {
-			stale := &Group{path: filepath.Join(parent, e.Name()), fd: -1}
-			_ = stale.Kill()
-			_ = stale.AwaitEmpty(time.Second)
-			_ = stale.Remove()
+			_ = Reap(filepath.Join(parent, e.Name()))
 		}
 	}
+}
+
+// Reap kills every process in the cgroup at path, one that New made, waits
+// up to a second for them to go and removes it; nothing is left to do when
+// the cgroup is gone already. It is for a cgroup whose maker died without
+// removing it: removeStale finds those at the next run, internal/reaper
+// ends them as their maker dies.
+func Reap(path string) error {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	g := &Group{path: path, fd: -1}
+	if err := g.Kill(); err != nil {
+		return err
+	}
+	if err := g.AwaitEmpty(time.Second); err != nil {
+		return err
+	}
+	return g.Remove()
 }
 
 // Of returns the Group that New made and that process pid runs in, or nil

@@ -118,6 +118,24 @@ func TestCLIKilled(t *testing.T) {
 	}
 }
 
+// TestSuiteBinaryTimedOut lets go test's own -timeout end the suite's binary
+// mid-spec, as a CI job's test timeout does: the binary panics and exits at
+// once, running no cleanup, no Stop and no Terminate. Its reaper
+// (internal/reaper) ends the worker's processes and removes the Redis
+// container.
+func TestSuiteBinaryTimedOut(t *testing.T) {
+	r := newRun(t, "timed-out")
+	r.start(suiteDir(t), r.environ(), faultsSuite(t), "-ginkgo.label-filter=interrupt", "-ginkgo.no-color", "-test.timeout=12s")
+	r.announced("interrupt")
+	if code := r.wait(); code == 0 {
+		t.Fatalf("the run passed although it was to time out:\n%s", r.out())
+	}
+	if !strings.Contains(r.out(), "panic: test timed out after 12s") {
+		t.Fatalf("the run did not end by go test's timeout:\n%s", r.out())
+	}
+	r.nothingLeft()
+}
+
 // TestHangup closes the terminal: SIGHUP to the foreground group. The CLI
 // dies of it; the suite's binary takes it as an interrupt.
 func TestHangup(t *testing.T) {
