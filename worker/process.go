@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -273,21 +272,6 @@ func withDefaults(cmd Command) Command {
 	return cmd
 }
 
-// startError turns the error of exec.Cmd.Start into one sentence about the
-// program that is wrong.
-func startError(name string, err error) error {
-	var execErr *exec.Error
-	var pathErr *fs.PathError
-	switch {
-	case errors.As(err, &execErr):
-		return fmt.Errorf("start worker: %s: %w", execErr.Name, execErr.Err)
-	case errors.As(err, &pathErr):
-		return fmt.Errorf("start worker: %s: %w", pathErr.Path, pathErr.Err)
-	default:
-		return fmt.Errorf("start worker: %s: %w", name, err)
-	}
-}
-
 // awaitReady waits until the worker is ready and, when it fails to become
 // ready, kills and reaps its group and says why.
 func (p *Process) awaitReady(ctx context.Context, cmd Command) error {
@@ -365,137 +349,3 @@ func (p *Process) Tail() []string { return p.tail.Lines() }
 // reaped, the rest of its group has been sent SIGKILL, and its output is in
 // the log file.
 func (p *Process) Done() <-chan struct{} { return p.done }
-
-// Err says how the worker ended: its exit status, the signal that killed
-// it, or the reason given to Kill. It returns nil while the worker runs and
-// when it exited with status 0 on its own or after Stop. The error wraps
-// the *exec.ExitError, if any.
-func (p *Process) Err() error {
-	select {
-	case <-p.done:
-	default:
-		return nil
-	}
-	if p.exit.clean {
-		return nil
-	}
-	return p.exit
-}
-
-// Kill sends SIGKILL to the worker's group now and remembers reason as the
-// way it ended, for Err. It does nothing once the leader has exited.
-func (p *Process) Kill(reason string) {
-	if reason == "" {
-		reason = "Kill was called without a reason"
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.leaderExited {
-		return
-	}
-	if p.killReason == "" {
-		p.killReason = reason
-	}
-	_ = syscall.Kill(-p.pid, syscall.SIGKILL)
-	p.killCgroup()
-}
-
-// Stop ends the worker as Command.Stop says (see StopMode); by default,
-// SIGTERM to its group (to its leader alone with Command.TermLeaderOnly), up
-// to Command.StopGrace for the leader to exit, then SIGKILL to the group;
-// SIGKILL at once when every process the SIGTERM reaches ignores it.
-// Descendants that left the group (setsid) are found before the first
-// signal and killed with the group. It returns once the group is gone and
-// the log file is complete and closed. It returns nil when the
-// worker was ended by Stop or Kill, or had exited with status 0; otherwise
-// it says how the worker had ended, or what is left running.
-//
-// Stop may be called any number of times, from any goroutine; every call
-// waits for the first and returns its result.
-func (p *Process) Stop() error {
-	p.stopOnce.Do(func() { p.stopErr = p.stop() })
-	return p.stopErr
-}
-
-func (p *Process) stop() error {
-	p.mu.Lock()
-	p.stopping = true
-	p.mu.Unlock()
-
-	if p.cgroup == nil {
-		// A cgroup holds the escapees anyway, and the listing costs a scan
-		// of /proc.
-		p.noteEscaped()
-	}
-	p.end()
-
-	var errs []error
-	if !p.endedByUs && !p.exit.clean {
-		errs = append(errs, fmt.Errorf("stop worker: %w before it was stopped", p.exit))
-	}
-	// Every process of the group is in the cgroup, when there is one, and
-	// its emptiness is one small read where the group's is a scan of /proc.
-	awaitGone := func() error { return errors.Join(awaitGroupExit(p.pid), p.awaitEscaped()) }
-	if p.cgroup != nil {
-		awaitGone = p.removeCgroup
-	}
-	if err := awaitGone(); err != nil {
-		errs = append(errs, fmt.Errorf("stop worker: %s: %w", p.name, err))
-	}
-	if p.outputErr != nil {
-		errs = append(errs, fmt.Errorf("stop worker: %s: %w", p.name, p.outputErr))
-	}
-	return errors.Join(errs...)
-}
-
-// Stopped reports whether Stop has been called: the worker is ending, or
-// has ended, because it was asked to, rather than on its own or by Kill.
-func (p *Process) Stopped() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stopping
-}
-
-// ForcedStop reports whether Stop had to kill the worker's group because its
-// leader was still running StopGrace after SIGTERM, and returns how long
-// Stop waited: that grace, or 0 when every process the SIGTERM reached
-// ignored it, which Stop does not wait for. Stop still returns nil then:
-// the worker was ended as asked, only not gracefully, which says something
-// about the worker rather than its memory.
-func (p *Process) ForcedStop() (bool, time.Duration) {
-	if p.forcedAtOnce.Load() {
-		return true, 0
-	}
-	return p.forced.Load(), p.grace
-}
-
-// exitError says how a worker's leader ended.
-type exitError struct {
-	msg   string
-	err   error // from exec.Cmd.Wait: an *exec.ExitError, or nil
-	clean bool  // it exited with status 0 and was not killed by Kill
-}
-
-func newExitError(name, killReason string, waitErr error) *exitError {
-	e := &exitError{err: waitErr}
-	var exitErr *exec.ExitError
-	switch {
-	case killReason != "":
-		e.msg = fmt.Sprintf("%s was killed: %s", name, killReason)
-	case errors.As(waitErr, &exitErr):
-		if ws, ok := exitErr.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			e.msg = fmt.Sprintf("%s was killed by signal %d (%v)", name, int(ws.Signal()), ws.Signal())
-		} else {
-			e.msg = fmt.Sprintf("%s exited with status %d", name, exitErr.ExitCode())
-		}
-	case waitErr != nil:
-		e.msg = fmt.Sprintf("%s ended, but waiting for it failed: %v", name, waitErr)
-	default:
-		e.msg = fmt.Sprintf("%s exited with status 0", name)
-		e.clean = true
-	}
-	return e
-}
-
-func (e *exitError) Error() string { return e.msg }
-func (e *exitError) Unwrap() error { return e.err }

@@ -3,9 +3,6 @@ package worker
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
@@ -60,6 +57,93 @@ func (m StopMode) String() string {
 		return "StopChildrenFirst"
 	}
 	return fmt.Sprintf("StopMode(%d)", int(m))
+}
+
+// Kill sends SIGKILL to the worker's group now and remembers reason as the
+// way it ended, for Err. It does nothing once the leader has exited.
+func (p *Process) Kill(reason string) {
+	if reason == "" {
+		reason = "Kill was called without a reason"
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.leaderExited {
+		return
+	}
+	if p.killReason == "" {
+		p.killReason = reason
+	}
+	_ = syscall.Kill(-p.pid, syscall.SIGKILL)
+	p.killCgroup()
+}
+
+// Stop ends the worker as Command.Stop says (see StopMode); by default,
+// SIGTERM to its group (to its leader alone with Command.TermLeaderOnly), up
+// to Command.StopGrace for the leader to exit, then SIGKILL to the group;
+// SIGKILL at once when every process the SIGTERM reaches ignores it.
+// Descendants that left the group (setsid) are found before the first
+// signal and killed with the group. It returns once the group is gone and
+// the log file is complete and closed. It returns nil when the
+// worker was ended by Stop or Kill, or had exited with status 0; otherwise
+// it says how the worker had ended, or what is left running.
+//
+// Stop may be called any number of times, from any goroutine; every call
+// waits for the first and returns its result.
+func (p *Process) Stop() error {
+	p.stopOnce.Do(func() { p.stopErr = p.stop() })
+	return p.stopErr
+}
+
+func (p *Process) stop() error {
+	p.mu.Lock()
+	p.stopping = true
+	p.mu.Unlock()
+
+	if p.cgroup == nil {
+		// A cgroup holds the escapees anyway, and the listing costs a scan
+		// of /proc.
+		p.noteEscaped()
+	}
+	p.end()
+
+	var errs []error
+	if !p.endedByUs && !p.exit.clean {
+		errs = append(errs, fmt.Errorf("stop worker: %w before it was stopped", p.exit))
+	}
+	// Every process of the group is in the cgroup, when there is one, and
+	// its emptiness is one small read where the group's is a scan of /proc.
+	awaitGone := func() error { return errors.Join(awaitGroupExit(p.pid), p.awaitEscaped()) }
+	if p.cgroup != nil {
+		awaitGone = p.removeCgroup
+	}
+	if err := awaitGone(); err != nil {
+		errs = append(errs, fmt.Errorf("stop worker: %s: %w", p.name, err))
+	}
+	if p.outputErr != nil {
+		errs = append(errs, fmt.Errorf("stop worker: %s: %w", p.name, p.outputErr))
+	}
+	return errors.Join(errs...)
+}
+
+// Stopped reports whether Stop has been called: the worker is ending, or
+// has ended, because it was asked to, rather than on its own or by Kill.
+func (p *Process) Stopped() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stopping
+}
+
+// ForcedStop reports whether Stop had to kill the worker's group because its
+// leader was still running StopGrace after SIGTERM, and returns how long
+// Stop waited: that grace, or 0 when every process the SIGTERM reached
+// ignored it, which Stop does not wait for. Stop still returns nil then:
+// the worker was ended as asked, only not gracefully, which says something
+// about the worker rather than its memory.
+func (p *Process) ForcedStop() (bool, time.Duration) {
+	if p.forcedAtOnce.Load() {
+		return true, 0
+	}
+	return p.forced.Load(), p.grace
 }
 
 // end ends the worker as its StopMode says and returns once the leader is
@@ -227,95 +311,6 @@ func (p *Process) Containment() string {
 		return "cgroup v2 " + p.cgroup.Path()
 	}
 	return fmt.Sprintf("process group %d (no cgroup of its own: %v)", p.pid, p.cgroupErr)
-}
-
-// relaySettle is how long StopChildrenFirst leaves the leader, once it has
-// read everything its children wrote to it, to write the last of it out.
-const relaySettle = 100 * time.Millisecond
-
-// relayPipes are the pipes a leader reads from its children, each opened
-// anew through /proc so that the bytes still in it can be counted
-// (FIONREAD) after the children are gone.
-type relayPipes []int
-
-// openRelayPipes opens, read-only and non-blocking, every pipe that leader
-// holds and one of the other processes of its group holds too. A pipe of
-// the leader's that no child shares, or a read end opened here, changes
-// nothing for the worker: only writers decide when a reader sees the end.
-func openRelayPipes(leader int) relayPipes {
-	shared := map[string]bool{}
-	members, _ := groupMembers(leader)
-	for _, pid := range members {
-		if pid == leader {
-			continue
-		}
-		for _, link := range pipeLinks(pid) {
-			shared[link.target] = true
-		}
-	}
-	var fds relayPipes
-	for _, link := range pipeLinks(leader) {
-		if !shared[link.target] {
-			continue
-		}
-		fd, err := unix.Open(link.path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-		if err == nil {
-			fds = append(fds, fd)
-		}
-	}
-	return fds
-}
-
-type fdLink struct{ path, target string }
-
-// pipeLinks lists the open file descriptors of pid that are pipes.
-func pipeLinks(pid int) []fdLink {
-	dir := fmt.Sprintf("/proc/%d/fd", pid)
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil
-	}
-	var links []fdLink
-	for _, e := range entries {
-		path := filepath.Join(dir, e.Name())
-		target, err := os.Readlink(path)
-		if err == nil && strings.HasPrefix(target, "pipe:") {
-			links = append(links, fdLink{path: path, target: target})
-		}
-	}
-	return links
-}
-
-// awaitDrained waits until every pipe is empty, and reports whether they
-// all were before deadline or done closed.
-func (r relayPipes) awaitDrained(done <-chan struct{}, deadline time.Time) bool {
-	for {
-		empty := true
-		for _, fd := range r {
-			// TIOCINQ is FIONREAD: the bytes a pipe holds unread.
-			if n, err := unix.IoctlGetInt(fd, unix.TIOCINQ); err == nil && n > 0 {
-				empty = false
-				break
-			}
-		}
-		if empty {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		select {
-		case <-done:
-			return true
-		case <-time.After(2 * time.Millisecond):
-		}
-	}
-}
-
-func (r relayPipes) close() {
-	for _, fd := range r {
-		unix.Close(fd)
-	}
 }
 
 // awaitEscaped waits until every escapee has exited, then closes their
