@@ -75,20 +75,5 @@ func awaitGroupExit(pgid int) error {
 
 // groupMembers returns the pids of the live processes in group pgid.
 func groupMembers(pgid int) ([]int, error) {
-	r := proc.NewReader("") // the /proc of this machine
-	pids, err := r.PIDs(nil)
-	if err != nil {
-		return nil, err
-	}
-	var alive []int
-	for _, pid := range pids {
-		stat, err := r.Stat(pid)
-		if err != nil {
-			continue // it exited while we looked
-		}
-		if stat.PGRP == pgid && stat.State != 'Z' && stat.State != 'X' {
-			alive = append(alive, pid)
-		}
-	}
-	return alive, nil
+	return proc.NewReader("").GroupMembers(pgid, nil) // the /proc of this machine
 }

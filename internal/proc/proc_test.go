@@ -2,6 +2,7 @@ package proc
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -121,6 +122,21 @@ func TestReaderParsesTheFixtureFiles(t *testing.T) {
 	}
 	if _, err := r.Resident(999); !Vanished(err) {
 		t.Errorf("Resident(999) of a process that is not there: %v, want an error that Vanished recognises", err)
+	}
+}
+
+func TestGroupMembersLeavesZombiesAndOtherGroupsOut(t *testing.T) {
+	root := writeProc(t, map[string]string{
+		"400/stat": "400 (leader) S 1 400 400 0",
+		"401/stat": "401 (child (1)) R 400 400 400 0",
+		"402/stat": "402 (zombie) Z 400 400 400 0",
+		"403/stat": "403 (dead) X 400 400 400 0",
+		"404/stat": "404 (escaped) S 400 404 404 0",
+		"405/stat": "405 (other) S 1 500 500 0",
+	})
+	got, err := NewReader(root).GroupMembers(400, nil)
+	if err != nil || fmt.Sprint(got) != "[400 401]" {
+		t.Errorf("GroupMembers(400) = %v, %v; want [400 401]", got, err)
 	}
 }
 

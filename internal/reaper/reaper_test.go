@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/procfs"
+	"github.com/leakspec/leakspec/internal/proc"
 )
 
 func TestReapEndsWhatIsStillWatchedProcessesFirst(t *testing.T) {
@@ -134,31 +134,20 @@ func victim(t *testing.T, mode string) (*exec.Cmd, int, int) {
 	return cmd, group, reaperPid
 }
 
-// members returns the live processes of process group pgid; a zombie,
-// which only waits for its parent, is not one.
+// members returns the live processes of process group pgid.
 func members(t *testing.T, pgid int) []int {
 	t.Helper()
-	procs, err := procfs.AllProcs()
+	pids, err := proc.NewReader("").GroupMembers(pgid, nil)
 	if err != nil {
 		t.Fatal(err)
-	}
-	var pids []int
-	for _, p := range procs {
-		if s, err := p.Stat(); err == nil && s.PGRP == pgid && s.State != "Z" {
-			pids = append(pids, p.PID)
-		}
 	}
 	return pids
 }
 
 // alive reports whether pid runs, zombies aside.
 func alive(pid int) bool {
-	p, err := procfs.NewProc(pid)
-	if err != nil {
-		return false
-	}
-	s, err := p.Stat()
-	return err == nil && s.State != "Z"
+	s, err := proc.NewReader("").Stat(pid)
+	return err == nil && s.State != 'Z' && s.State != 'X'
 }
 
 // awaitGone waits up to five seconds for cond to hold.

@@ -12,8 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/procfs"
-
+	"github.com/leakspec/leakspec/internal/proc"
 	"github.com/leakspec/leakspec/internal/redistest"
 	"github.com/leakspec/leakspec/worker"
 )
@@ -323,8 +322,8 @@ func stopWorker(t *testing.T, w *Worker) {
 	}
 	// The prefork children are orphans once the leader is gone: init reaps
 	// them, so they may linger a moment as zombies, which hold nothing.
-	if alive := liveMembers(t, w.Pid()); len(alive) > 0 {
-		t.Errorf("processes %v of the worker's group %d are still alive after Stop", alive, w.Pid())
+	if alive, err := proc.NewReader("").GroupMembers(w.Pid(), nil); err != nil || len(alive) > 0 {
+		t.Errorf("processes %v of the worker's group %d are still alive after Stop (%v)", alive, w.Pid(), err)
 	}
 }
 
@@ -343,22 +342,6 @@ func untilExit(t *testing.T, w *Worker) context.Context {
 		}
 	}()
 	return ctx
-}
-
-// liveMembers returns the processes of group pgid that are not zombies.
-func liveMembers(t *testing.T, pgid int) []int {
-	t.Helper()
-	procs, err := procfs.AllProcs()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var alive []int
-	for _, p := range procs {
-		if stat, err := p.Stat(); err == nil && stat.PGRP == pgid && stat.State != "Z" && stat.State != "X" {
-			alive = append(alive, p.PID)
-		}
-	}
-	return alive
 }
 
 func readLog(t *testing.T, w *Worker) string {

@@ -12,8 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/procfs"
-
+	"github.com/leakspec/leakspec/internal/proc"
 	"github.com/leakspec/leakspec/internal/redistest"
 	"github.com/leakspec/leakspec/worker"
 	"github.com/leakspec/leakspec/worker/rq"
@@ -258,8 +257,8 @@ func stopWorker(t *testing.T, p *worker.Process) {
 	}
 	// The killed worker's children are orphans reaped by init: they may
 	// linger a moment as zombies, which hold nothing.
-	if alive := liveMembers(t, p.Pid()); len(alive) > 0 {
-		t.Errorf("processes %v of the worker's group %d are still alive after Stop", alive, p.Pid())
+	if alive, err := proc.NewReader("").GroupMembers(p.Pid(), nil); err != nil || len(alive) > 0 {
+		t.Errorf("processes %v of the worker's group %d are still alive after Stop (%v)", alive, p.Pid(), err)
 	}
 	log, err := os.ReadFile(p.LogPath())
 	if err != nil {
@@ -268,22 +267,6 @@ func stopWorker(t *testing.T, p *worker.Process) {
 	if !strings.Contains(string(log), "Job OK (") && !strings.Contains(string(log), "Traceback") {
 		t.Errorf("the worker's log has no line of a job's end:\n%s", log)
 	}
-}
-
-// liveMembers returns the processes of group pgid that are not zombies.
-func liveMembers(t *testing.T, pgid int) []int {
-	t.Helper()
-	procs, err := procfs.AllProcs()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var alive []int
-	for _, p := range procs {
-		if stat, err := p.Stat(); err == nil && stat.PGRP == pgid && stat.State != "Z" && stat.State != "X" {
-			alive = append(alive, p.PID)
-		}
-	}
-	return alive
 }
 
 // untilExit returns a context that ends when the worker exits, so that a
