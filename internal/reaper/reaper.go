@@ -172,7 +172,9 @@ func Err() error {
 }
 
 func init() {
-	if os.Getenv(envRole) == "" {
+	// Only start() sets the variable, to the caller's pid, and only in the
+	// reaper's environment: no worker inherits it.
+	if caller, err := strconv.Atoi(os.Getenv(envRole)); err != nil || caller <= 0 {
 		return
 	}
 	if err := reap(os.Stdin, end); err != nil {
