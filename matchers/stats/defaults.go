@@ -40,6 +40,21 @@ func DefaultWarmUp(run time.Duration) time.Duration {
 	return max(time.Duration(float64(run)*DefaultWarmUpShare), MinWarmUp)
 }
 
+// MinRecording returns the shortest run of fixed length that the defaults
+// can judge when it is sampled every interval: after its warm-up
+// (DefaultWarmUp of the run itself), MinPoints windows of MinWindowSamples
+// samples each, and two samples to spare for a sampler that runs late. It
+// is 3 s at the default 100 ms.
+func MinRecording(interval time.Duration) time.Duration {
+	after := time.Duration(MinPoints*MinWindowSamples+2) * interval
+	run := MinWarmUp + after
+	if DefaultWarmUp(run) > MinWarmUp {
+		// The warm-up is a fifth of such a run: the rest must hold after.
+		run = time.Duration(float64(after) / (1 - DefaultWarmUpShare))
+	}
+	return run
+}
+
 // AfterWarmUp returns the time the series (at, v) spans after warmUp, which
 // is what gets cut into windows, the period of the sawtooth in that part
 // (see Teeth), zero when it has no teeth, and how many samples it holds.

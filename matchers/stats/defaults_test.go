@@ -16,6 +16,22 @@ func TestDefaultWarmUp(t *testing.T) {
 	}
 }
 
+func TestMinRecordingLeavesEnoughSamplesAfterTheWarmUp(t *testing.T) {
+	for _, c := range []struct{ interval, want time.Duration }{
+		{100 * time.Millisecond, 3 * time.Second},
+		{10 * time.Millisecond, 1200 * time.Millisecond},
+		{time.Second, 25 * time.Second},
+	} {
+		got := MinRecording(c.interval)
+		if got != c.want {
+			t.Errorf("MinRecording(%v) = %v, want %v", c.interval, got, c.want)
+		}
+		if after := got - DefaultWarmUp(got); after < time.Duration(MinPoints*MinWindowSamples)*c.interval {
+			t.Errorf("MinRecording(%v) leaves %v after the warm-up, less than %d samples", c.interval, after, MinPoints*MinWindowSamples)
+		}
+	}
+}
+
 func TestFitWindows(t *testing.T) {
 	for _, tt := range []struct {
 		n           int

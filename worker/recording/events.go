@@ -16,4 +16,8 @@ const (
 	// LoadStop marks when the load is over: the last job has finished, so
 	// what memory the worker still holds from then on is what it kept.
 	LoadStop = "load-stop"
+	// IdleTail marks where fixtures' Run.Finish went on recording a worker
+	// whose load was over too soon for a verdict, up to the least the
+	// matchers can judge; no matcher reads it.
+	IdleTail = "idle-tail"
 )
