@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -56,7 +57,12 @@ func parseLine(s string) (Target, byte, bool) {
 	if len(s) < 4 || (s[0] != '+' && s[0] != '-') || s[2] != ' ' {
 		return Target{}, 0, false
 	}
-	return Target{kind: s[1], id: s[3:]}, s[0], true
+	t := Target{kind: s[1], id: s[3:]}
+	if t.kind == kindContainer {
+		// A container id has no space, and a daemon's address none either.
+		t.id, t.host, _ = strings.Cut(t.id, " ")
+	}
+	return t, s[0], true
 }
 
 func boolInt(b bool) int {
@@ -81,7 +87,12 @@ func end(t Target) error {
 	case kindCgroup:
 		return cgroup.Reap(t.id)
 	case kindContainer:
-		docker, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
+		opts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
+		if t.host != "" {
+			// After FromEnv, whose TLS settings still apply.
+			opts = append(opts, client.WithHost(t.host))
+		}
+		docker, err := client.New(opts...)
 		if err != nil {
 			return err
 		}

@@ -45,6 +45,9 @@ const envRole = "LEAKSPEC_REAPER_OF"
 type Target struct {
 	kind byte
 	id   string
+	// host is a container's Docker daemon, "" for the one the environment
+	// names.
+	host string
 }
 
 // The kinds of Target, as written on the pipe.
@@ -57,15 +60,20 @@ const (
 // ProcessGroup is the process group pgid: the reaper sends it SIGKILL.
 // Watch it only while its leader lives and is the caller's child, whose
 // pid cannot be reused before the caller reaps it.
-func ProcessGroup(pgid int) Target { return Target{kindGroup, strconv.Itoa(pgid)} }
+func ProcessGroup(pgid int) Target { return Target{kind: kindGroup, id: strconv.Itoa(pgid)} }
 
 // Cgroup is the cgroup v2 directory path, one made by internal/cgroup: the
 // reaper kills every process in it and removes it.
-func Cgroup(path string) Target { return Target{kindCgroup, path} }
+func Cgroup(path string) Target { return Target{kind: kindCgroup, id: path} }
 
-// Container is the Docker container id: the reaper removes it, with its
-// anonymous volumes, from the engine that DOCKER_HOST names or the local one.
-func Container(id string) Target { return Target{kindContainer, id} }
+// Container is the Docker container id on the daemon at host, as the client
+// that started it names it (moby's Client.DaemonHost, which honours
+// testcontainers' own settings): the reaper removes it with its anonymous
+// volumes. An empty host is the daemon that DOCKER_HOST names, or the
+// local one.
+func Container(id, host string) Target {
+	return Target{kind: kindContainer, id: id, host: host}
+}
 
 func (t Target) String() string {
 	switch t.kind {
@@ -74,6 +82,9 @@ func (t Target) String() string {
 	case kindCgroup:
 		return "cgroup " + t.id
 	case kindContainer:
+		if t.host != "" {
+			return "container " + t.id + " on " + t.host
+		}
 		return "container " + t.id
 	}
 	return "unknown target " + strconv.Quote(t.id)
@@ -81,6 +92,9 @@ func (t Target) String() string {
 
 // line is how t is watched (+) or forgotten (-) on the pipe.
 func (t Target) line(sign byte) []byte {
+	if t.host != "" {
+		return fmt.Appendf(nil, "%c%c %s %s\n", sign, t.kind, t.id, t.host)
+	}
 	return fmt.Appendf(nil, "%c%c %s\n", sign, t.kind, t.id)
 }
 

@@ -51,7 +51,7 @@ func TestReapEndsNothingWhenEverythingWasForgotten(t *testing.T) {
 }
 
 func TestTargetLineRoundTrips(t *testing.T) {
-	for _, target := range []Target{ProcessGroup(77), Cgroup("/sys/fs/cgroup/a b/leakspec-2-3"), Container("c0ffee")} {
+	for _, target := range []Target{ProcessGroup(77), Cgroup("/sys/fs/cgroup/a b/leakspec-2-3"), Container("c0ffee", ""), Container("c0ffee", "unix:///run/user/1000/docker.sock")} {
 		got, sign, ok := parseLine(strings.TrimSuffix(string(target.line('+')), "\n"))
 		if !ok || sign != '+' || got != target {
 			t.Errorf("%s came back as %s (%c, %v)", target, got, sign, ok)
