@@ -41,12 +41,15 @@ func DefaultWarmUp(run time.Duration) time.Duration {
 }
 
 // MinRecording returns the shortest run of fixed length that the defaults
-// can judge when it is sampled every interval: after its warm-up
-// (DefaultWarmUp of the run itself), MinPoints windows of MinWindowSamples
-// samples each, and two samples to spare for a sampler that runs late. It
-// is 3 s at the default 100 ms.
+// judge whatever the sampler's jitter, when it is sampled every interval:
+// after its warm-up (DefaultWarmUp of the run itself), enough samples for
+// DefaultWindows windows of MinWindowSamples each, and two to spare. Fewer
+// would do on paper, MinPoints windows, but FitWindows cuts a short span
+// into windows of barely MinWindowSamples, and a sample that comes late
+// then leaves a window one short: of 7 windows 6 must count, of 12 only
+// half, which no jitter undoes. It is 4.8 s at the default 100 ms.
 func MinRecording(interval time.Duration) time.Duration {
-	after := time.Duration(MinPoints*MinWindowSamples+2) * interval
+	after := time.Duration(DefaultWindows*MinWindowSamples+2) * interval
 	run := MinWarmUp + after
 	if DefaultWarmUp(run) > MinWarmUp {
 		// The warm-up is a fifth of such a run: the rest must hold after.

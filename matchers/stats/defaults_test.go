@@ -18,16 +18,17 @@ func TestDefaultWarmUp(t *testing.T) {
 
 func TestMinRecordingLeavesEnoughSamplesAfterTheWarmUp(t *testing.T) {
 	for _, c := range []struct{ interval, want time.Duration }{
-		{100 * time.Millisecond, 3 * time.Second},
-		{10 * time.Millisecond, 1200 * time.Millisecond},
-		{time.Second, 25 * time.Second},
+		{100 * time.Millisecond, 4800 * time.Millisecond},
+		{10 * time.Millisecond, 1380 * time.Millisecond},
+		{time.Second, 47500 * time.Millisecond},
 	} {
 		got := MinRecording(c.interval)
 		if got != c.want {
 			t.Errorf("MinRecording(%v) = %v, want %v", c.interval, got, c.want)
 		}
-		if after := got - DefaultWarmUp(got); after < time.Duration(MinPoints*MinWindowSamples)*c.interval {
-			t.Errorf("MinRecording(%v) leaves %v after the warm-up, less than %d samples", c.interval, after, MinPoints*MinWindowSamples)
+		after := got - DefaultWarmUp(got)
+		if samples := int(after / c.interval); FitWindows(DefaultWindows, after, 0, samples) != DefaultWindows {
+			t.Errorf("MinRecording(%v) leaves %v after the warm-up, %d samples, too few for %d windows", c.interval, after, samples, DefaultWindows)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	. "github.com/leakspec/leakspec/matchers"
+	"github.com/leakspec/leakspec/matchers/stats"
 	"github.com/leakspec/leakspec/worker/recording"
 	"github.com/leakspec/leakspec/worker/rq"
 )
@@ -31,7 +32,7 @@ func burst(ctx SpecContext, fn string) recording.Recording {
 	rec := s.run.Finish()
 	Expect(loaded).To(BeNumerically("<", time.Second), "the burst was to be over within a second")
 	Expect(rec.Count(recording.IdleTail)).To(Equal(1), "Finish did not say where it recorded on")
-	Expect(rec.Duration).To(BeNumerically(">=", 3*time.Second), "Finish stopped short of the least the matchers judge")
+	Expect(rec.Duration).To(BeNumerically(">=", stats.MinRecording(env.Config.Sampling.Interval)), "Finish stopped short of the least the matchers judge")
 	return rec
 }
 
