@@ -40,13 +40,15 @@ func reap(r io.Reader, end func(Target) error) error {
 			}
 		}
 	}
-	slices.SortStableFunc(watched, func(a, b Target) int {
-		return boolInt(a.kind == kindContainer) - boolInt(b.kind == kindContainer)
-	})
 	var errs []error
-	for _, t := range watched {
-		if err := end(t); err != nil {
-			errs = append(errs, fmt.Errorf("reap %s: %w", t, err))
+	for _, containers := range []bool{false, true} {
+		for _, t := range watched {
+			if (t.kind == kindContainer) != containers {
+				continue
+			}
+			if err := end(t); err != nil {
+				errs = append(errs, fmt.Errorf("reap %s: %w", t, err))
+			}
 		}
 	}
 	return errors.Join(errs...)
@@ -63,13 +65,6 @@ func parseLine(s string) (Target, byte, bool) {
 		t.id, t.host, _ = strings.Cut(t.id, " ")
 	}
 	return t, s[0], true
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // end ends one target for good.
