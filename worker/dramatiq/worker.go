@@ -37,6 +37,9 @@ var (
 	deadLine  = regexp.MustCompile(`Retries exceeded for message '([^']*)'\.`)
 )
 
+// DefaultWorkerTimeout is the WorkerTimeout when none is given.
+const DefaultWorkerTimeout = 100 * time.Millisecond
+
 // stopGrace bounds how long the main process has, once its worker
 // processes are killed, to copy their last log lines and exit.
 const stopGrace = 2 * time.Second
@@ -68,6 +71,13 @@ type WorkerOptions struct {
 	// Queues restricts the worker to these queues (--queues); every
 	// queue the app's actors declare when empty.
 	Queues []string
+	// WorkerTimeout is how long the worker's consumers wait on an idle
+	// queue before they look again, Dramatiq 2's dramatiq_worker_timeout;
+	// DefaultWorkerTimeout when zero. Dramatiq's own 1 s is also how late
+	// a retry can be taken from the delay queue, so a retry loop turns
+	// about twice as slowly under it, and a spec needs twice as long to
+	// see as many retries. Dramatiq 1 reads no such variable.
+	WorkerTimeout time.Duration
 	// LogPath is the file that receives the worker's output.
 	LogPath string
 	// OnEvent, when set, receives an EventRetry for every retry the
@@ -97,9 +107,17 @@ func WorkerCommand(opts WorkerOptions) worker.Command {
 		argv = append(argv, opts.Queues...)
 	}
 	argv = append(argv, opts.Extra...)
+	timeout := opts.WorkerTimeout
+	if timeout <= 0 {
+		timeout = DefaultWorkerTimeout
+	}
+	// The caller's variables follow the timeout, so that theirs wins;
+	// REDIS_URL is the suite's Redis whatever they set.
+	pyEnv := worker.PythonEnv{PythonPath: opts.PythonPath, Env: append(
+		[]string{"dramatiq_worker_timeout=" + strconv.FormatInt(timeout.Milliseconds(), 10)}, opts.Env...)}
 	cmd := worker.Command{
 		Argv:         argv,
-		Env:          append(opts.Environ(opts.Dir), "REDIS_URL="+opts.RedisURL),
+		Env:          append(pyEnv.Environ(opts.Dir), "REDIS_URL="+opts.RedisURL),
 		LogPath:      opts.LogPath,
 		Ready:        readyLine,
 		ReadyTimeout: readyTimeout,

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/leakspec/leakspec/worker"
 )
@@ -20,10 +21,14 @@ func TestWorkerCommand(t *testing.T) {
 		inherit  string // the caller's PYTHONPATH
 		wantArgv []string
 		wantPath string
+		// wantTimeout is the worker_timeout in ms: at Dramatiq's own 1 s,
+		// a retry waits up to a second in the delay queue.
+		wantTimeout string
 	}{{
-		name:     "defaults",
-		opts:     WorkerOptions{Module: "app", RedisURL: url},
-		wantArgv: []string{"/usr/bin/python3", "-m", "dramatiq", "app", "--processes", "1", "--threads", "1"},
+		name:        "defaults",
+		opts:        WorkerOptions{Module: "app", RedisURL: url},
+		wantArgv:    []string{"/usr/bin/python3", "-m", "dramatiq", "app", "--processes", "1", "--threads", "1"},
+		wantTimeout: "100",
 	}, {
 		// The caller's PYTHONPATH is how a Dramatiq checkout reaches the
 		// worker: it must survive, after the apps.
@@ -31,23 +36,32 @@ func TestWorkerCommand(t *testing.T) {
 		opts: WorkerOptions{
 			Python: "/opt/py/bin/python", Dir: "/srv/apps", Module: "origin_actors", RedisURL: url,
 			Processes: 2, Threads: 8, Queues: []string{"high", "low"},
-			Extra: []string{"--worker-shutdown-timeout", "1000"},
+			Extra:         []string{"--worker-shutdown-timeout", "1000"},
+			WorkerTimeout: 250 * time.Millisecond,
 		},
-		inherit: "/tmp/dramatiq-v2.0.0:/usr/local/lib/extra",
+		wantTimeout: "250",
+		inherit:     "/tmp/dramatiq-v2.0.0:/usr/local/lib/extra",
 		wantArgv: []string{"/opt/py/bin/python", "-m", "dramatiq", "origin_actors", "--processes", "2", "--threads", "8",
 			"--queues", "high", "low", "--worker-shutdown-timeout", "1000"},
 		wantPath: "/srv/apps:/tmp/dramatiq-v2.0.0:/usr/local/lib/extra",
 	}, {
-		name:     "apps only",
-		opts:     WorkerOptions{Module: "app", RedisURL: url, Dir: "/srv/apps"},
-		wantArgv: []string{"/usr/bin/python3", "-m", "dramatiq", "app", "--processes", "1", "--threads", "1"},
-		wantPath: "/srv/apps",
+		name:        "apps only",
+		opts:        WorkerOptions{Module: "app", RedisURL: url, Dir: "/srv/apps"},
+		wantArgv:    []string{"/usr/bin/python3", "-m", "dramatiq", "app", "--processes", "1", "--threads", "1"},
+		wantPath:    "/srv/apps",
+		wantTimeout: "100",
 	}, {
-		name:     "caller's path only",
-		opts:     WorkerOptions{Module: "app", RedisURL: url},
-		inherit:  "/tmp/dramatiq-main",
-		wantArgv: []string{"/usr/bin/python3", "-m", "dramatiq", "app", "--processes", "1", "--threads", "1"},
-		wantPath: "/tmp/dramatiq-main",
+		name:        "caller's path only",
+		opts:        WorkerOptions{Module: "app", RedisURL: url},
+		inherit:     "/tmp/dramatiq-main",
+		wantArgv:    []string{"/usr/bin/python3", "-m", "dramatiq", "app", "--processes", "1", "--threads", "1"},
+		wantPath:    "/tmp/dramatiq-main",
+		wantTimeout: "100",
+	}, {
+		name:        "the caller's own worker timeout",
+		opts:        WorkerOptions{Module: "app", RedisURL: url, PythonEnv: worker.PythonEnv{Env: []string{"dramatiq_worker_timeout=1000"}}},
+		wantArgv:    []string{"/usr/bin/python3", "-m", "dramatiq", "app", "--processes", "1", "--threads", "1"},
+		wantTimeout: "1000",
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,6 +80,9 @@ func TestWorkerCommand(t *testing.T) {
 			}
 			if env["REDIS_URL"] != url {
 				t.Errorf("REDIS_URL = %q, want %q: the apps read their Redis from it", env["REDIS_URL"], url)
+			}
+			if env["dramatiq_worker_timeout"] != tt.wantTimeout {
+				t.Errorf("dramatiq_worker_timeout = %q, want %q", env["dramatiq_worker_timeout"], tt.wantTimeout)
 			}
 			if env["PYTHONUNBUFFERED"] != "1" {
 				t.Errorf("PYTHONUNBUFFERED = %q, want 1, or log lines arrive late", env["PYTHONUNBUFFERED"])
