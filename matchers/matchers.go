@@ -36,7 +36,9 @@ const (
 //     The floor, not the peaks, is compared, so memory a job in flight
 //     borrows and gives back does not count, nor does a collector that
 //     frees its garbage now and then. The message says "it settled +N MB
-//     above its baseline of B MB and stayed there".
+//     above its baseline of B MB and stayed there". With WarmUp set, the
+//     load begins where the warm-up ends, and the floor is compared with
+//     the early level of the peaks, what the load held as it began.
 //
 // A level sawtooth passes however deep its teeth; peaks that ratchet up
 // fail, as does a floor held high. A budget must cover what the worker

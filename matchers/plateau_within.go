@@ -70,10 +70,10 @@ func plateauDetails(p stats.Plateau) string {
 }
 
 // startWords names where the load began and its level: "its baseline of
-// 53.3 MB", or "its floor of 80.0 MB after the warm-up".
+// 53.3 MB", or "its early peaks of 80.0 MB after the warm-up".
 func startWords(p stats.Plateau) string {
 	if p.FromWarmUp {
-		return "its floor of " + mb(p.Start) + " after the warm-up"
+		return "its early peaks of " + mb(p.Start) + " after the warm-up"
 	}
 	return "its baseline of " + mb(p.Start)
 }
@@ -81,7 +81,7 @@ func startWords(p stats.Plateau) string {
 // startShort names where the load began within the figures.
 func startShort(p stats.Plateau) string {
 	if p.FromWarmUp {
-		return "the first " + count(p.Ends, "window") + "' floor of " + mb(p.Start)
+		return "the early peaks"
 	}
 	return "the baseline"
 }

@@ -307,30 +307,48 @@ func TestPlateauWithinInAGomegaAssertion(t *testing.T) {
 }
 
 // TestPlateauWithinFromAnExplicitWarmUp: a warm-up the spec chose says
-// where its load begins, so the level is measured from the floor just after
-// it. held climbed within it and stays; filled's floor rises to its peaks
-// after it.
+// where its load begins, so the level is measured from what the load held
+// then, its early peaks. held climbed within the warm-up and stays. drifted
+// is two pool children whose pauses coincided at first and then drifted
+// apart: its floor rises 100 MB, but only within the band its peaks already
+// spanned, and it passes. raised keeps 100 MB more from 8 s on, floor and
+// peaks alike, and fails.
 func TestPlateauWithinFromAnExplicitWarmUp(t *testing.T) {
 	m := matchers.PlateauWithin(32*matchers.MB, matchers.WarmUp(3*time.Second))
 	if ok, err := m.Match(held()); !ok || err != nil {
 		t.Errorf("held failed from an explicit warm-up: %v\n%s", err, m.FailureMessage(held()))
 	}
-	filled := sampled(250*time.Millisecond, 15*time.Second, func(t time.Duration) uint64 {
-		low := 40 * matchers.MB
-		if t >= 8*time.Second {
-			low = 140 * matchers.MB
+	sawtooth := func(low, high func(time.Duration) uint64) recording.Recording {
+		return sampled(250*time.Millisecond, 15*time.Second, func(t time.Duration) uint64 {
+			if t/(250*time.Millisecond)%2 == 1 {
+				return high(t)
+			}
+			return low(t)
+		})
+	}
+	after8s := func(before, after uint64) func(time.Duration) uint64 {
+		return func(t time.Duration) uint64 {
+			if t >= 8*time.Second {
+				return after
+			}
+			return before
 		}
-		if t/(250*time.Millisecond)%2 == 1 {
-			return 148 * matchers.MB
-		}
-		return low
-	})
-	msg := m.FailureMessage(filled)
-	want := "Expected memory to plateau within 32.0 MB of where the load began, but it settled +100.0 MB above its floor of 40.0 MB after the warm-up and stayed there: " +
-		"from a baseline of 40.0 MB it peaked at 148.0 MB (+108.0 MB) over 15.0 s (61 samples); " +
-		"after the 3.0 s warm-up the peaks of 12 windows of 1.0 s rose +0.0 MB from their early level of 148.0 MB (noise margin 0.0 MB, 32.0 MB allowed) and trend at 0.0 MB/min (95 %: 0.0 to 0.0 MB/min), +0.0 MB over the 12.0 s judged (16.0 MB allowed); " +
-		"the floor of the last 3 windows settled at 140.0 MB, +100.0 MB above the first 3 windows' floor of 40.0 MB (noise margin 48.8 MB, 32.0 MB allowed)."
-	if got, _, _ := strings.Cut(msg, "\n"); got != want {
+	}
+	drifted := sawtooth(after8s(40*matchers.MB, 140*matchers.MB), after8s(148*matchers.MB, 148*matchers.MB))
+	if ok, err := m.Match(drifted); !ok || err != nil {
+		t.Errorf("a floor that rose within the early peaks failed: %v\n%s", err, m.FailureMessage(drifted))
+	}
+	raised := sawtooth(after8s(40*matchers.MB, 140*matchers.MB), after8s(148*matchers.MB, 248*matchers.MB))
+	if ok, err := m.Match(raised); ok || err != nil {
+		t.Fatalf("a worker that kept 100 MB more passed: %v", err)
+	}
+	// Its floor, 140 MB, is still below the early peaks: the peaks tell
+	// what it kept.
+	want := "Expected memory to plateau within 32.0 MB, but its peaks rose too far: " +
+		"from a baseline of 40.0 MB it peaked at 248.0 MB (+208.0 MB) over 15.0 s (61 samples); " +
+		"after the 3.0 s warm-up the peaks of 12 windows of 1.0 s rose +100.0 MB from their early level of 148.0 MB (noise margin 0.0 MB, 32.0 MB allowed) and trend at 600.0 MB/min (95 %: 0.0 to 857.1 MB/min), +120.0 MB over the 12.0 s judged (16.0 MB allowed); " +
+		"the floor of the last 3 windows settled at 140.0 MB, -8.0 MB above the early peaks (noise margin 48.8 MB, 32.0 MB allowed)."
+	if got, _, _ := strings.Cut(m.FailureMessage(raised), "\n"); got != want {
 		t.Errorf("message =\n%s\nwant\n%s", got, want)
 	}
 }

@@ -84,7 +84,7 @@ func addLevel(p *plot.Plot, legend *plot.Legend, judged stats.Plateau, failed bo
 	floor.Color, floor.Width = levelColor, vg.Points(3)
 	since := "the baseline"
 	if judged.FromWarmUp {
-		since = "the warm-up's"
+		since = "the early peaks"
 	}
 	// Two lines an entry: the legend's rows are as tall as its tallest.
 	verdict := ""
