@@ -70,16 +70,11 @@ func gone(pid int) bool {
 	return syscall.Kill(pid, 0) == syscall.ESRCH
 }
 
-// shortID is a container id as docker ps shows it.
-func shortID(id string) string {
-	return id[:min(len(id), 12)]
-}
-
-// joinShort lists container ids as docker ps shows them.
+// joinShort lists container ids as docker ps shows them, 12 digits each.
 func joinShort(ids []string) string {
 	short := make([]string, len(ids))
 	for i, id := range ids {
-		short[i] = shortID(id)
+		short[i] = id[:min(len(id), 12)]
 	}
 	return strings.Join(short, ", ")
 }
