@@ -23,7 +23,7 @@ const failureBudget = 96 * MB
 
 var _ = Describe("a task_failure handler that keeps every exception", Label("celery"), func() {
 	for _, p := range pools {
-		It(fmt.Sprintf("%s is caught leaking (positive control)", p.on), Label(fixtures.TraceHeapLabel), SpecTimeout(specTimeout), func(ctx SpecContext) {
+		It(fmt.Sprintf("%s is caught leaking (positive control)", p.on), p.label, Label(fixtures.TraceHeapLabel), SpecTimeout(specTimeout), func(ctx SpecContext) {
 			s, rec := fail(ctx, p, "keep_failures", plateauWithin(failureBudget))
 
 			judged := s.judged(rec)
@@ -45,7 +45,7 @@ var _ = Describe("a task_failure handler that keeps every exception", Label("cel
 				ContainSubstring("<- keep_failures.kept (module global)"), ContainSubstring("the growth is reachable, not garbage")))
 		})
 
-		It(fmt.Sprintf("%s is what leaks: without it, failures plateau (negative control)", p.on), SpecTimeout(specTimeout), func(ctx SpecContext) {
+		It(fmt.Sprintf("%s is what leaks: without it, failures plateau (negative control)", p.on), p.label, SpecTimeout(specTimeout), func(ctx SpecContext) {
 			s, rec := fail(ctx, p, "collect_before_tasks", plateauWithin(failureBudget))
 
 			env.Judge(s.judged(rec), s.decided())
@@ -55,7 +55,7 @@ var _ = Describe("a task_failure handler that keeps every exception", Label("cel
 	// Why leakspec warns about --max-tasks-per-child: a child replaced
 	// after two tasks takes the exceptions it kept with it, and the leak
 	// that the positive control catches goes unseen.
-	It(pools[1].on+" goes unseen with --max-tasks-per-child, and the report warns of it", SpecTimeout(specTimeout), func(ctx SpecContext) {
+	It(pools[1].on+" goes unseen with --max-tasks-per-child, and the report warns of it", pools[1].label, SpecTimeout(specTimeout), func(ctx SpecContext) {
 		const tasksPerChild = 2
 		p := pools[1]
 		p.opts.MaxTasksPerChild = tasksPerChild

@@ -23,8 +23,12 @@ import (
 type pool struct {
 	// on names the pool and its measure in spec texts, early, so that
 	// every spec's files have names of their own.
-	on   string
-	opts celery.WorkerOptions
+	on string
+	// label is the pool's Ginkgo label, so that CI can run each pool's
+	// specs as a shard of its own (docs/ci.md). It is written as a call of
+	// Label, which `ginkgo labels` and the label filter's check can read.
+	label Labels
+	opts  celery.WorkerOptions
 	// judged is the series the verdicts read: RSS for one process, summed
 	// PSS for a forked pool.
 	judged recording.Series
@@ -38,8 +42,8 @@ type pool struct {
 }
 
 var pools = []pool{
-	{on: "on a solo pool, judged on RSS,", opts: celery.WorkerOptions{Pool: celery.Solo}, judged: recording.RSS, children: 1, keeps: 1},
-	{on: "on a prefork pool of 2, judged on PSS,", opts: celery.WorkerOptions{Pool: celery.Prefork, Concurrency: 2}, judged: recording.PSS, children: 2, keeps: 2},
+	{on: "on a solo pool, judged on RSS,", label: Label("solo"), opts: celery.WorkerOptions{Pool: celery.Solo}, judged: recording.RSS, children: 1, keeps: 1},
+	{on: "on a prefork pool of 2, judged on PSS,", label: Label("prefork"), opts: celery.WorkerOptions{Pool: celery.Prefork, Concurrency: 2}, judged: recording.PSS, children: 2, keeps: 2},
 }
 
 // pssInterval is how often PSS is sampled in this suite: with every sample,

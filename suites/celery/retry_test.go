@@ -53,7 +53,7 @@ var _ = Describe("autoretry_for on an exception holding 128 MiB", Label("celery"
 		// the children hold. This spec keeps that known leak caught; the
 		// next shows the same scenario plateau once the garbage is
 		// collected.
-		It(fmt.Sprintf("%s piles the exceptions up until Python's cyclic collector runs, and is caught (Celery 5.2)", p.on), SpecTimeout(specTimeout), func(ctx SpecContext) {
+		It(fmt.Sprintf("%s piles the exceptions up until Python's cyclic collector runs, and is caught (Celery 5.2)", p.on), p.label, SpecTimeout(specTimeout), func(ctx SpecContext) {
 			// The run stops once two more exceptions per child than the
 			// bound allows have piled up: by then most of the growth is
 			// garbage that gc.collect() frees, which the heap report tells.
@@ -73,7 +73,7 @@ var _ = Describe("autoretry_for on an exception holding 128 MiB", Label("celery"
 			Expect(env.HeapText()).To(ContainSubstring("garbage in reference cycles, waiting for the collector, not a leak"))
 		})
 
-		It(fmt.Sprintf("%s plateaus when the garbage is collected before each task", p.on), SpecTimeout(specTimeout), func(ctx SpecContext) {
+		It(fmt.Sprintf("%s plateaus when the garbage is collected before each task", p.on), p.label, SpecTimeout(specTimeout), func(ctx SpecContext) {
 			// A prefork child keeps its last exception until its next task
 			// ends, so its floor may sit 128 MiB higher in one window than
 			// in another: the plateau allows for what the children keep

@@ -37,7 +37,7 @@ func sleep(ctx SpecContext, p pool, task string) (*scenario, recording.Recording
 
 var _ = Describe("a task sleeping", Label("celery"), func() {
 	for _, p := range pools {
-		It(fmt.Sprintf("%s while it holds 128 MiB plateaus, and comes down after", p.on), SpecTimeout(specTimeout), func(ctx SpecContext) {
+		It(fmt.Sprintf("%s while it holds 128 MiB plateaus, and comes down after", p.on), p.label, SpecTimeout(specTimeout), func(ctx SpecContext) {
 			s := start(ctx, p, "scenarios")
 			limit := s.restingBaseline() + uint64(p.children)*data + budget
 			rec := s.decide(ctx, settle, s.keepBusy(sleeping("scenarios.hold_through_sleep")), plateauWithin(budget), StayBelow(limit))
@@ -53,7 +53,7 @@ var _ = Describe("a task sleeping", Label("celery"), func() {
 			env.Judge(judged, ReturnToBaseline(16*MB))
 		})
 
-		It(fmt.Sprintf("%s after it dropped its 128 MiB is back at its baseline", p.on), SpecTimeout(specTimeout), func(ctx SpecContext) {
+		It(fmt.Sprintf("%s after it dropped its 128 MiB is back at its baseline", p.on), p.label, SpecTimeout(specTimeout), func(ctx SpecContext) {
 			s, rec := sleep(ctx, p, "scenarios.drop_then_sleep")
 
 			// The 128 MiB live for milliseconds at the start of each task,
