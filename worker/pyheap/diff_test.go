@@ -1,6 +1,7 @@
 package pyheap
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -48,5 +49,10 @@ func TestTextNamesSiteChainAndVerdict(t *testing.T) {
 	r.Collected[0].TracedAfter = 100_000
 	if !r.CyclicGarbage() {
 		t.Error("CyclicGarbage() = false when gc.collect() freed all the growth")
+	}
+	want = "gc.collect() freed 7 objects and 40.0 MB of traced memory: " +
+		"that much was garbage in reference cycles, which only Python's cyclic collector frees, and it counts objects, not bytes: break the cycles that hold it."
+	if got := r.Text(); !strings.HasSuffix(got, "\n"+want) {
+		t.Errorf("Text() =\n%s\nwant it to end with\n%s", got, want)
 	}
 }
