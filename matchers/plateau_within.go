@@ -29,6 +29,10 @@ func (m *plateauWithin) judge(rec recording.Recording, l look) (finding, error) 
 		return f, err
 	}
 	p := stats.JudgePlateau(env, budget, l.confidenceOr(m.settings.confidence), l.horizon)
+	if since, ok := rec.IdleSince(); ok {
+		at, v := series(rec)
+		p = p.SettledIdle(at, v, since)
+	}
 	if m.settings.warmUpSet {
 		// A warm-up the spec chose says where its load begins.
 		p = p.FromWarmUpEnd()
@@ -63,10 +67,19 @@ func (m *plateauWithin) judge(rec recording.Recording, l look) (finding, error) 
 func plateauDetails(p stats.Plateau) string {
 	estimate, _, _ := p.Projected(p.Judged)
 	return fmt.Sprintf("%s; after the %s warm-up the peaks of %s rose %s from their early level of %s (noise margin %s, %s allowed) "+
-		"and trend at %s (%s), %s over the %s judged (%s allowed); the floor of the last %s settled at %s, %s above %s (noise margin %s, %s allowed)",
+		"and trend at %s (%s), %s over the %s judged (%s allowed); %s settled at %s, %s above %s (noise margin %s, %s allowed)",
 		runFigures(p.Envelope), seconds(p.WarmUp), windowsFigures(p.Envelope), signedMB(p.Rise), mb(p.Early), mb(p.RiseMargin), mb(p.Budget),
 		mbPerMinute(p.Trend.Slope), bounds(p.Trend, p.Confidence, "MB/min"), signedMB(estimate), seconds(p.Judged), mb(p.TrendBudget()),
-		count(p.Ends, "window"), mb(p.Settled), signedMB(p.Level), startShort(p), mb(p.LevelMargin), mb(p.Budget))
+		settledWords(p), mb(p.Settled), signedMB(p.Level), startShort(p), mb(p.LevelMargin), mb(p.Budget))
+}
+
+// settledWords names what the level was read from: "the floor of the last
+// 3 windows", or "the worker idle after its load, from 9.4 s".
+func settledWords(p stats.Plateau) string {
+	if p.Idle {
+		return "the worker idle after its load, from " + seconds(p.SettledFrom) + ","
+	}
+	return "the floor of the last " + count(p.Ends, "window")
 }
 
 // startWords names where the load began and its level: "its baseline of

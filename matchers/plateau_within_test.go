@@ -352,3 +352,52 @@ func TestPlateauWithinFromAnExplicitWarmUp(t *testing.T) {
 		t.Errorf("message =\n%s\nwant\n%s", got, want)
 	}
 }
+
+// busy is a worker whose jobs run back to back from 1 s to 11.5 s, each
+// holding 67 MB while it runs, so that no sample falls between two of them,
+// and which then holds idle what it kept, sampled every 100 ms for 12 s.
+func busy(kept uint64) recording.Recording {
+	return sampled(100*time.Millisecond, 12*time.Second, func(t time.Duration) uint64 {
+		switch {
+		case t < time.Second:
+			return 30 * matchers.MB
+		case t < 11500*time.Millisecond:
+			return 97 * matchers.MB
+		default:
+			return 30*matchers.MB + kept
+		}
+	})
+}
+
+func TestPlateauWithinReadsItsLevelIdleAfterTheLoad(t *testing.T) {
+	m := matchers.PlateauWithin(32 * matchers.MB)
+	// Without the mark, the floor of the last windows is the jobs in
+	// flight: the worker seems to have settled 67 MB up.
+	if ok, err := m.Match(busy(0)); ok || err != nil {
+		t.Errorf("busy, unmarked, passed: %v", err)
+	}
+	clean := withEvents(busy(0), recording.IdleTail, 11500*time.Millisecond)
+	if ok, err := m.Match(clean); !ok || err != nil {
+		t.Errorf("busy, idle from 11.5 s at its baseline, failed: %v\n%s", err, m.FailureMessage(clean))
+	}
+	// A LoadStop marks the same moment.
+	if ok, err := m.Match(withEvents(busy(0), recording.LoadStop, 11500*time.Millisecond)); !ok || err != nil {
+		t.Errorf("busy, idle after a LoadStop, failed: %v", err)
+	}
+	kept := withEvents(busy(50*matchers.MB), recording.IdleTail, 11500*time.Millisecond)
+	if ok, err := m.Match(kept); ok || err != nil {
+		t.Fatalf("a worker that kept 50 MB passed: %v", err)
+	}
+	want := "Expected memory to plateau within 32.0 MB of where the load began, but it settled +50.0 MB above its baseline of 30.0 MB and stayed there: " +
+		"from a baseline of 30.0 MB it peaked at 97.0 MB (+67.0 MB) over 12.0 s (121 samples); " +
+		"after the 2.4 s warm-up the peaks of 12 windows of 0.8 s rose +0.0 MB from their early level of 97.0 MB (noise margin 0.0 MB, 32.0 MB allowed) and trend at 0.0 MB/min (95 %: 0.0 to 0.0 MB/min), +0.0 MB over the 9.6 s judged (16.0 MB allowed); " +
+		"the worker idle after its load, from 11.5 s, settled at 80.0 MB, +50.0 MB above the baseline (noise margin 0.0 MB, 32.0 MB allowed)."
+	if got, _, _ := strings.Cut(m.FailureMessage(kept), "\n"); got != want {
+		t.Errorf("message =\n%s\nwant\n%s", got, want)
+	}
+	// Too few samples idle to read a level from: the last windows' floor.
+	short := withEvents(busy(0), recording.IdleTail, 11700*time.Millisecond)
+	if ok, _ := m.Match(short); ok {
+		t.Error("busy, with 4 samples idle, read its level from them")
+	}
+}

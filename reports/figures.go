@@ -102,13 +102,22 @@ func PlannedFiguresOf(rec recording.Recording, planned time.Duration) Figures {
 	return f
 }
 
+// samples returns the times and RSS of rec's samples, the series every
+// figure and plot reads.
+func samples(rec recording.Recording) (at []time.Duration, rss []float64) {
+	at, rss = make([]time.Duration, len(rec.Samples)), make([]float64, len(rec.Samples))
+	for i, s := range rec.Samples {
+		at[i], rss[i] = s.At, float64(s.RSS)
+	}
+	return at, rss
+}
+
 // readFigures reads the figures of rec and returns the envelope they come
 // from; ok is false when the recording has no sample to cut.
 func readFigures(rec recording.Recording, planned time.Duration) (f Figures, env stats.Envelope, ok bool) {
 	f = Figures{Samples: len(rec.Samples), Events: len(rec.Events), PlannedS: planned.Seconds(), Aborted: rec.Aborted}
-	at, rss := make([]time.Duration, len(rec.Samples)), make([]float64, len(rec.Samples))
-	for i, s := range rec.Samples {
-		at[i], rss[i] = s.At, float64(s.RSS)
+	at, rss := samples(rec)
+	for _, s := range rec.Samples {
 		if s.Detailed {
 			f.PSSPeak, f.USSPeak = max(f.PSSPeak, s.PSS), max(f.USSPeak, s.USS)
 		}

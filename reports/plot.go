@@ -129,6 +129,10 @@ func drawPlot(rec recording.Recording, spec SpecSummary) (*plot.Plot, *plot.Lege
 	var judged stats.Plateau
 	if f.Slope != nil {
 		judged = stats.JudgePlateau(env, float64(budget), stats.DefaultConfidence, planned)
+		if since, ok := rec.IdleSince(); ok {
+			at, v := samples(rec)
+			judged = judged.SettledIdle(at, v, since)
+		}
 	}
 	if banded {
 		top = max(top, (f.EarlyLevel+float64(budget))/float64(bytesize.MB), allowedLevel(judged)/float64(bytesize.MB))

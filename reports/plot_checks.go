@@ -63,7 +63,8 @@ func addTrend(p *plot.Plot, legend *plot.Legend, judged stats.Plateau) error {
 
 // addLevel draws what PlateauWithin's level check measures: the floor the
 // worker settled on (stats.Plateau.Settled, the median floor of the last
-// Ends windows), across those windows, and the highest level it may settle
+// Ends windows, or the least it held idle after its load), from where it
+// was read on, and the highest level it may settle
 // at, where the load began plus the budget and the noise margin, across the
 // time judged. Both turn red when the floor sits above that line and the
 // spec's budget was not met: a worker that climbed within the warm-up and
@@ -75,7 +76,7 @@ func addLevel(p *plot.Plot, legend *plot.Legend, judged stats.Plateau, failed bo
 		return nil
 	}
 	tooHigh := failed && judged.SitsTooHigh()
-	from := windows[len(windows)-judged.Ends].Start.Seconds()
+	from := judged.SettledFrom.Seconds()
 	settled := judged.Settled / float64(bytesize.MB)
 	floor, err := plotter.NewLine(plotter.XYs{{X: from, Y: settled}, {X: judged.Duration.Seconds(), Y: settled}})
 	if err != nil {

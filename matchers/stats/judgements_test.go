@@ -61,6 +61,26 @@ func TestJudgePlateau(t *testing.T) {
 	}
 }
 
+func TestSettledIdle(t *testing.T) {
+	e := cutStaircase(t)
+	p := JudgePlateau(e, 200, 0.95, 0)
+	at := []time.Duration{10 * time.Second, 10500 * time.Millisecond, 11 * time.Second, 11500 * time.Millisecond, 12 * time.Second, 12500 * time.Millisecond}
+	idle := []float64{60, 52, 50, 51, 50, 53}
+	got := p.SettledIdle(at, idle, 10500*time.Millisecond)
+	// The least of the five samples from 10.5 s on, 50, which is 10 above
+	// the staircase's baseline of 40. Their neighbours differ by -2, 1, -1
+	// and 3, deviations 2, 1, 1 and 3 from their median of 0, whose median
+	// is 1.5: a noise of 1.4826 * 1.5 / √2 = 1.5725, and at 95 % a margin of
+	// 1.645 * 1.5725 * √(π/5) = 2.0503.
+	if !got.Idle || got.Settled != 50 || got.SettledFrom != 10500*time.Millisecond || got.Level != 10 || math.Abs(got.LevelMargin-2.0503) > 1e-4 {
+		t.Errorf("SettledIdle = Idle %v, Settled %v from %v, Level %v, margin %v; want true, 50 from 10.5s, 10, 2.0503",
+			got.Idle, got.Settled, got.SettledFrom, got.Level, got.LevelMargin)
+	}
+	if fewer := p.SettledIdle(at, idle, 11*time.Second); fewer.Idle || fewer.Settled != p.Settled {
+		t.Errorf("with %d idle samples, fewer than %d, SettledIdle read %v, want the windows' %v", 4, MinIdleSamples, fewer.Settled, p.Settled)
+	}
+}
+
 func TestJudgeGrowth(t *testing.T) {
 	e := cutStaircase(t)
 	// The floor starts at the median of 70 and 90 and ends at the median of

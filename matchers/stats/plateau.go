@@ -2,6 +2,8 @@ package stats
 
 import (
 	"math"
+	"slices"
+	"sort"
 	"time"
 )
 
@@ -40,7 +42,17 @@ type Plateau struct {
 	FromWarmUp  bool
 	Level       float64
 	LevelMargin float64
+	// SettledFrom is where the samples Settled is read from begin: the
+	// start of the last Ends windows, or with SettledIdle where the worker
+	// was left idle after its load. Idle says which.
+	SettledFrom time.Duration
+	Idle        bool
 }
+
+// MinIdleSamples is the fewest samples of a worker left idle after its load
+// that SettledIdle reads its level from: fewer tell too little of their
+// noise for a margin. A second at the default 100 ms holds ten.
+const MinIdleSamples = 5
 
 // JudgePlateau judges the peak envelope of e against budget at the given
 // one-sided confidence; horizon is the planned length of the run, or zero
@@ -66,9 +78,42 @@ func JudgePlateau(e Envelope, budget, confidence float64, horizon time.Duration)
 	// back; both are minima, so noise biases them alike.
 	floorMinutes, floors, _ := e.Floors()
 	p.Settled = Median(floors[len(floors)-p.Ends:])
+	if counted := e.Counted(); len(counted) >= p.Ends {
+		p.SettledFrom = counted[len(counted)-p.Ends].Start
+	}
 	p.Start = e.Baseline
 	p.Level = p.Settled - p.Start
 	p.LevelMargin = settledMargin(Z(confidence), floorMinutes, floors, p.Ends)
+	return p
+}
+
+// SettledIdle returns the plateau with its level read from the worker left
+// idle after its load, the samples (at, v) from the time since on, instead
+// of from the floor of the last windows; the plateau as it was when fewer
+// than MinIdleSamples samples follow since. Call it before FromWarmUpEnd.
+//
+// The floor of a window is what the worker holds between its jobs only if a
+// sample falls between two of them. A worker whose jobs each hold a large
+// buffer while they run, one after another, is rarely caught between jobs:
+// a clean RQ worker whose jobs held 64 MiB for half a second each showed
+// floors at +67 MB in some windows and back at its baseline in others, so
+// the same spec passed or failed by where its last windows fell. Idle, the
+// worker holds only what it kept. The margin is the noise of the idle
+// samples (see levelMargin).
+func (p Plateau) SettledIdle(at []time.Duration, v []float64, since time.Duration) Plateau {
+	first := sort.Search(len(at), func(i int) bool { return at[i] >= since })
+	idle := v[first:]
+	if len(idle) < MinIdleSamples {
+		return p
+	}
+	// The least of them, as the baseline is the least of the warm-up: two
+	// minima, which noise biases alike, where a median against a minimum
+	// would count the noise's depth as memory kept.
+	p.Settled = slices.Min(idle)
+	p.SettledFrom = at[first]
+	p.Idle = true
+	p.Level = p.Settled - p.Start
+	p.LevelMargin = levelMargin(Z(p.Confidence), LocalNoise(idle), len(idle))
 	return p
 }
 

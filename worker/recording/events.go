@@ -16,8 +16,11 @@ const (
 	// LoadStop marks when the load is over: the last job has finished, so
 	// what memory the worker still holds from then on is what it kept.
 	LoadStop = "load-stop"
-	// IdleTail marks where fixtures' Run.Finish went on recording a worker
-	// whose load was over too soon for a verdict, up to the least the
-	// matchers can judge; no matcher reads it.
+	// IdleTail marks where fixtures' Run.Finish went on recording the
+	// worker idle after a load of fixed length: for a second, or up to the
+	// least the matchers can judge when the load was over sooner.
+	// matchers.PlateauWithin reads the level the worker settled at from
+	// what follows it, as from what follows a LoadStop
+	// (Recording.IdleSince).
 	IdleTail = "idle-tail"
 )

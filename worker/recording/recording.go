@@ -92,6 +92,22 @@ func (r Recording) Peak() uint64 {
 	return peak
 }
 
+// IdleSince returns when the worker's load was last over, by the latest
+// LoadStop or IdleTail event, and false when the recording has neither.
+// What the worker holds from then on is what it kept, not what a job in
+// flight borrows: matchers.PlateauWithin reads the level it settled at
+// there.
+func (r Recording) IdleSince() (time.Duration, bool) {
+	var since time.Duration
+	found := false
+	for _, e := range r.Events {
+		if e.Name == LoadStop || e.Name == IdleTail {
+			since, found = max(since, e.At), true
+		}
+	}
+	return since, found
+}
+
 // Count returns how many events carry the given name.
 func (r Recording) Count(name string) int {
 	n := 0
