@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/onsi/gomega"
+	"github.com/onsi/gomega/types"
 
 	"github.com/leakspec/leakspec/matchers"
 	"github.com/leakspec/leakspec/worker/recording"
@@ -339,16 +340,22 @@ func TestPlateauWithinFromAnExplicitWarmUp(t *testing.T) {
 		t.Errorf("a floor that rose within the early peaks failed: %v\n%s", err, m.FailureMessage(drifted))
 	}
 	raised := sawtooth(after8s(40*matchers.MB, 140*matchers.MB), after8s(148*matchers.MB, 248*matchers.MB))
-	if ok, err := m.Match(raised); ok || err != nil {
-		t.Fatalf("a worker that kept 100 MB more passed: %v", err)
-	}
 	// Its floor, 140 MB, is still below the early peaks: the peaks tell
 	// what it kept.
-	want := "Expected memory to plateau within 32.0 MB, but its peaks rose too far: " +
-		"from a baseline of 40.0 MB it peaked at 248.0 MB (+208.0 MB) over 15.0 s (61 samples); " +
-		"after the 3.0 s warm-up the peaks of 12 windows of 1.0 s rose +100.0 MB from their early level of 148.0 MB (noise margin 0.0 MB, 32.0 MB allowed) and trend at 600.0 MB/min (95 %: 0.0 to 857.1 MB/min), +120.0 MB over the 12.0 s judged (16.0 MB allowed); " +
-		"the floor of the last 3 windows settled at 140.0 MB, -8.0 MB above the early peaks (noise margin 48.8 MB, 32.0 MB allowed)."
-	if got, _, _ := strings.Cut(m.FailureMessage(raised), "\n"); got != want {
+	expectFailure(t, m, raised, "Expected memory to plateau within 32.0 MB, but its peaks rose too far: "+
+		"from a baseline of 40.0 MB it peaked at 248.0 MB (+208.0 MB) over 15.0 s (61 samples); "+
+		"after the 3.0 s warm-up the peaks of 12 windows of 1.0 s rose +100.0 MB from their early level of 148.0 MB (noise margin 0.0 MB, 32.0 MB allowed) and trend at 600.0 MB/min (95 %: 0.0 to 857.1 MB/min), +120.0 MB over the 12.0 s judged (16.0 MB allowed); "+
+		"the floor of the last 3 windows settled at 140.0 MB, -8.0 MB above the early peaks (noise margin 48.8 MB, 32.0 MB allowed).")
+}
+
+// expectFailure fails t unless m fails rec with want as the first line of
+// its message, the line above the chart.
+func expectFailure(t *testing.T, m types.GomegaMatcher, rec recording.Recording, want string) {
+	t.Helper()
+	if ok, err := m.Match(rec); ok || err != nil {
+		t.Fatalf("%s passed: %v", rec.Name, err)
+	}
+	if got, _, _ := strings.Cut(m.FailureMessage(rec), "\n"); got != want {
 		t.Errorf("message =\n%s\nwant\n%s", got, want)
 	}
 }
@@ -385,16 +392,10 @@ func TestPlateauWithinReadsItsLevelIdleAfterTheLoad(t *testing.T) {
 		t.Errorf("busy, idle after a LoadStop, failed: %v", err)
 	}
 	kept := withEvents(busy(50*matchers.MB), recording.IdleTail, 11500*time.Millisecond)
-	if ok, err := m.Match(kept); ok || err != nil {
-		t.Fatalf("a worker that kept 50 MB passed: %v", err)
-	}
-	want := "Expected memory to plateau within 32.0 MB of where the load began, but it settled +50.0 MB above its baseline of 30.0 MB and stayed there: " +
-		"from a baseline of 30.0 MB it peaked at 97.0 MB (+67.0 MB) over 12.0 s (121 samples); " +
-		"after the 2.4 s warm-up the peaks of 12 windows of 0.8 s rose +0.0 MB from their early level of 97.0 MB (noise margin 0.0 MB, 32.0 MB allowed) and trend at 0.0 MB/min (95 %: 0.0 to 0.0 MB/min), +0.0 MB over the 9.6 s judged (16.0 MB allowed); " +
-		"the worker idle after its load, from 11.5 s, settled at 80.0 MB, +50.0 MB above the baseline (noise margin 0.0 MB, 32.0 MB allowed)."
-	if got, _, _ := strings.Cut(m.FailureMessage(kept), "\n"); got != want {
-		t.Errorf("message =\n%s\nwant\n%s", got, want)
-	}
+	expectFailure(t, m, kept, "Expected memory to plateau within 32.0 MB of where the load began, but it settled +50.0 MB above its baseline of 30.0 MB and stayed there: "+
+		"from a baseline of 30.0 MB it peaked at 97.0 MB (+67.0 MB) over 12.0 s (121 samples); "+
+		"after the 2.4 s warm-up the peaks of 12 windows of 0.8 s rose +0.0 MB from their early level of 97.0 MB (noise margin 0.0 MB, 32.0 MB allowed) and trend at 0.0 MB/min (95 %: 0.0 to 0.0 MB/min), +0.0 MB over the 9.6 s judged (16.0 MB allowed); "+
+		"the worker idle after its load, from 11.5 s, settled at 80.0 MB, +50.0 MB above the baseline (noise margin 0.0 MB, 32.0 MB allowed).")
 	// Too few samples idle to read a level from: the last windows' floor.
 	short := withEvents(busy(0), recording.IdleTail, 11700*time.Millisecond)
 	if ok, _ := m.Match(short); ok {
