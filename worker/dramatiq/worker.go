@@ -124,10 +124,11 @@ func WorkerCommand(opts WorkerOptions) worker.Command {
 		// A worker process's graceful stop took 2-3.6 s at Dramatiq's
 		// defaults: its main loop sleeps 1 s between looks at its flag,
 		// and its worker and consumer threads each wait up to
-		// worker_timeout (1 s there) before they see theirs. Its log lines go through a pipe to the main
-		// process, which writes them: killing the worker processes ends
-		// those pipes, and the main process, told by SIGTERM that the
-		// stop is wanted, copies what is left in them and exits.
+		// worker_timeout (1 s there) before they see theirs. Its log
+		// lines go through a pipe to the main process, which writes
+		// them: killing the worker processes ends those pipes, and the
+		// main process, told by SIGTERM that the stop is wanted, copies
+		// what is left in them and exits.
 		Stop:      worker.StopChildrenFirst,
 		StopGrace: stopGrace,
 	}
