@@ -38,6 +38,14 @@ func ownerLabels() map[string]string {
 // are not this process's to see, is left alone. It returns the ids removed;
 // what it cannot list or remove it leaves, as it would without this sweep.
 func removeStale(ctx context.Context, docker *client.Client) []string {
+	return removeStaleOfRole(ctx, docker, "redis")
+}
+
+// removeStaleOfRole is removeStale for the containers labelled with role.
+// Its test sweeps a role of its own: go test runs packages at once, and
+// every Redis a suite starts sweeps "redis", which would take the test's
+// orphan before the test could.
+func removeStaleOfRole(ctx context.Context, docker *client.Client, role string) []string {
 	self := ownerLabels()
 	if self == nil {
 		return nil
@@ -45,7 +53,7 @@ func removeStale(ctx context.Context, docker *client.Client) []string {
 	list, err := docker.ContainerList(ctx, client.ContainerListOptions{
 		All: true,
 		Filters: make(client.Filters).
-			Add("label", RoleLabel+"=redis").
+			Add("label", RoleLabel+"="+role).
 			Add("label", OwnerPidNSLabel+"="+self[OwnerPidNSLabel]),
 	})
 	if err != nil {

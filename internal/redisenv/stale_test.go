@@ -2,6 +2,8 @@ package redisenv
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"os/exec"
 	"slices"
 	"strconv"
@@ -13,7 +15,9 @@ import (
 
 // TestRemoveStaleContainers: of three Redis containers, the one whose owner
 // is gone is removed; the one whose owner lives, and the one whose owner is
-// in another pid namespace, where its pid means nothing here, stay.
+// in another pid namespace, where its pid means nothing here, stay. Their
+// role is the test's own, so that the sweeps of suites started by go test in
+// parallel leave them to this one.
 func TestRemoveStaleContainers(t *testing.T) {
 	ctx := context.Background()
 	docker, err := dockerClient(ctx)
@@ -29,6 +33,7 @@ func TestRemoveStaleContainers(t *testing.T) {
 	if self == nil {
 		t.Skip("no /proc/self/ns/pid here")
 	}
+	role := fmt.Sprintf("redis-stale-test-%d", os.Getpid())
 
 	ended := exec.Command("true")
 	if err := ended.Run(); err != nil {
@@ -44,7 +49,7 @@ func TestRemoveStaleContainers(t *testing.T) {
 		ctr, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{
 			ContainerRequest: testcontainers.ContainerRequest{
 				Image: image,
-				Labels: map[string]string{RoleLabel: "redis",
+				Labels: map[string]string{RoleLabel: role,
 					OwnerPidLabel: strconv.Itoa(pid), OwnerPidNSLabel: pidns},
 			},
 		})
@@ -58,7 +63,7 @@ func TestRemoveStaleContainers(t *testing.T) {
 	owned := create(living.Process.Pid, self[OwnerPidNSLabel])
 	elsewhere := create(ended.Process.Pid, "pid:[1]")
 
-	removed := removeStale(ctx, docker.Client)
+	removed := removeStaleOfRole(ctx, docker.Client, role)
 	if !slices.Contains(removed, orphan) {
 		t.Errorf("the container of a process that is gone was not removed (removed: %v)", removed)
 	}
