@@ -17,10 +17,14 @@
 //   - ProfilePath and the rest of /debug/pprof/: net/http/pprof, whose heap
 //     profile names the function that allocated what is live.
 //
-// The package imports the standard library only, so it adds nothing to a
-// worker's dependencies. It does import net/http/pprof, which registers its
-// handlers on http.DefaultServeMux as well: a worker that serves
-// DefaultServeMux on a public address exposes them there.
+// The package imports the standard library only. Its module is leakspec's,
+// though, so a worker whose module imports it also requires what leakspec
+// requires, asynq and go-redis among them, at leakspec's versions or later.
+// A worker that must run an older version, the one before a fix, copies
+// this file into a package of its own module instead: it is the whole
+// package, and it needs nothing else. It does import net/http/pprof, which
+// registers its handlers on http.DefaultServeMux as well: a worker that
+// serves DefaultServeMux on a public address exposes them there.
 package endpoint
 
 import (

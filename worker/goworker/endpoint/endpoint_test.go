@@ -3,11 +3,46 @@ package endpoint
 import (
 	"bytes"
 	"encoding/json"
+	"go/parser"
+	"go/token"
 	"net/http"
+	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 )
+
+// TestThePackageIsOneFileOfTheStandardLibrary keeps the copy that
+// docs/go-workers.md offers a worker pinned to older libraries whole: the
+// package must stay one file that imports the standard library only.
+func TestThePackageIsOneFileOfTheStandardLibrary(t *testing.T) {
+	entries, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		names = append(names, name)
+		f, err := parser.ParseFile(token.NewFileSet(), name, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range f.Imports {
+			path, _ := strconv.Unquote(imp.Path.Value)
+			if first, _, _ := strings.Cut(path, "/"); strings.Contains(first, ".") {
+				t.Errorf("%s imports %s, which is not in the standard library", name, path)
+			}
+		}
+	}
+	if len(names) != 1 || names[0] != "endpoint.go" {
+		t.Errorf("the package has the files %v, want endpoint.go alone", names)
+	}
+}
 
 func TestServeAnnouncesALoopbackEndpointThatServesTheMetrics(t *testing.T) {
 	var out bytes.Buffer
