@@ -28,6 +28,8 @@ const (
 	// legendWidth is the strip on the right that holds the legend, so that
 	// it never hides the series.
 	legendWidth = 2.3 * vg.Inch
+	// legendTop is the space above the legend, beside the plot's title.
+	legendTop = vg.Length(40)
 	// titleWidth is where a long spec text is wrapped in the title.
 	titleWidth = 100
 )
@@ -81,16 +83,20 @@ func WritePlots(stem string, rec recording.Recording, spec SpecSummary) error {
 	if err != nil {
 		return fmt.Errorf("write plots: %w", err)
 	}
+	// A run with many kinds of events has a legend taller than the plot:
+	// the picture grows to hold it rather than cut its last entries off.
+	extent := legend.Rectangle(draw.Canvas{})
+	height := max(plotHeight, extent.Max.Y-extent.Min.Y+legendTop+vg.Points(8))
 	pngPath, svgPath := PlotPaths(stem)
 	for _, path := range []string{pngPath, svgPath} {
 		format := path[strings.LastIndexByte(path, '.')+1:]
-		c, err := draw.NewFormattedCanvas(plotWidth, plotHeight, format)
+		c, err := draw.NewFormattedCanvas(plotWidth, height, format)
 		if err != nil {
 			return fmt.Errorf("write plots: %w", err)
 		}
 		dc := draw.New(c)
 		p.Draw(draw.Crop(dc, 0, -legendWidth, 0, 0))
-		legend.Draw(draw.Crop(dc, plotWidth-legendWidth+vg.Points(8), 0, 0, -vg.Points(40)))
+		legend.Draw(draw.Crop(dc, plotWidth-legendWidth+vg.Points(8), 0, 0, -legendTop))
 		var buf bytes.Buffer
 		if _, err := c.WriteTo(&buf); err != nil {
 			return fmt.Errorf("write plots: %w", err)

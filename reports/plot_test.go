@@ -6,11 +6,13 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/leakspec/leakspec/internal/synth"
+	"github.com/leakspec/leakspec/worker/recording"
 )
 
 // rssPixels counts the pixels of the RSS line's colour in a box of the
@@ -236,4 +238,65 @@ func TestWritePlotsDrawsTheLevelThatFailed(t *testing.T) {
 	if strings.Contains(string(data), "too high") || !strings.Contains(string(data), ">level allowed ") {
 		t.Error("a spec that met its budget has its level drawn as too high, or not drawn")
 	}
+}
+
+// TestWritePlotsGrowsToHoldALongLegend: a run with many kinds of events has
+// more legend entries than the plot's height holds; the picture grows so
+// that the last of them is drawn, not cut off.
+func TestWritePlotsGrowsToHoldALongLegend(t *testing.T) {
+	rec := peaksOnALine(0)
+	names := []string{"connections-dropped", "idle-tail", "load-start", "load-stop", "succeeded", "failed", "warning"}
+	for i, name := range names {
+		rec.Events = append(rec.Events, recording.Event{At: time.Duration(i+1) * time.Second, Name: name})
+	}
+	stem := filepath.Join(t.TempDir(), "suite", "events")
+	judgments := []Judgment{{Expectation: "plateau within 32.0 MB", Budget: 32_000_000}}
+	if err := WritePlots(stem, rec, SpecSummary{Name: "many events", Verdict: "pass", Judgments: judgments}); err != nil {
+		t.Fatal(err)
+	}
+	pngPath, svgPath := PlotPaths(stem)
+	f, err := os.Open(pngPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cfg, err := png.DecodeConfig(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Height <= 432 {
+		t.Errorf("%s is %d pixels high, want more than the 432 of a plot whose legend fits", pngPath, cfg.Height)
+	}
+	// The last entry, in the SVG, lies within the picture. Its y is in the
+	// flipped coordinates of gonum's SVG: minus the height above the bottom.
+	data, err := os.ReadFile(svgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svg := string(data)
+	height := svgLength(t, svg, `height="`)
+	last := strings.Index(svg, ">warning (1)<")
+	if last < 0 {
+		t.Fatalf("the SVG has no legend entry for the last event:\n%.400s", svg)
+	}
+	above := -svgLength(t, svg[strings.LastIndex(svg[:last], "<text"):], `y="`)
+	if above <= 0 || above >= height {
+		t.Errorf("the last legend entry is drawn %gpt above the bottom, outside the picture's height %gpt", above, height)
+	}
+}
+
+// svgLength reads the number after the first attribute opening in s.
+func svgLength(t *testing.T, s, attr string) float64 {
+	t.Helper()
+	i := strings.Index(s, attr)
+	if i < 0 {
+		t.Fatalf("no %s in %.200s", attr, s)
+	}
+	rest := s[i+len(attr):]
+	end := strings.IndexAny(rest, `"p`)
+	v, err := strconv.ParseFloat(rest[:end], 64)
+	if err != nil {
+		t.Fatalf("%s%s: %v", attr, rest[:end], err)
+	}
+	return v
 }
