@@ -1,6 +1,8 @@
-// Package memtest holds the example's leak specs: one on an RQ worker, one
-// on a plain Redis consumer that no queue library runs. It is a suite of a
-// module of its own that imports leakspec, as a team's repository would.
+// Package memtest holds the example's leak specs, each keeping a fixed leak
+// fixed: on RQ, Celery (one of them across lost broker connections) and
+// Dramatiq workers, and on a plain Redis consumer that no queue library
+// runs. It is a suite of a module of its own that imports leakspec, as a
+// team's repository would.
 package memtest_test
 
 import (
