@@ -17,10 +17,12 @@ import (
 // client gets a new connection when it next asks.
 func TestDropClientsLeavesLeakspecsOwnAndOtherDatabases(t *testing.T) {
 	ctx := context.Background()
-	// This client of the server never dials: only its options are used.
-	server := redistest.Client(t)
+	server, err := goredis.ParseURL(redistest.Start(t))
+	if err != nil {
+		t.Fatal(err)
+	}
 	client := func(db int, name string) *goredis.Client {
-		rdb := goredis.NewClient(&goredis.Options{Addr: server.Options().Addr, DB: db, ClientName: name})
+		rdb := goredis.NewClient(&goredis.Options{Addr: server.Addr, DB: db, ClientName: name})
 		t.Cleanup(func() { _ = rdb.Close() })
 		return rdb
 	}
