@@ -250,3 +250,29 @@ func TestVerdictString(t *testing.T) {
 		}
 	}
 }
+
+func TestDecideLetsABoundedClimbPastTheWarmUpEnd(t *testing.T) {
+	// A cache that fills 28 MB from 10 to 20 s, past the 12 s warm-up, and
+	// then holds: at 20 s the 8 s judged climbed 22 MB, more than half the
+	// 32 MB budget, but the worker plateaus within the budget, as the
+	// fixed run of the minute says. An interim look cannot tell a climb
+	// that stops from one that goes on, so it must not fail it.
+	fill := sampled(100*time.Millisecond, time.Minute, func(t time.Duration) uint64 {
+		tooth := 2 * matchers.MB * uint64(t/(300*time.Millisecond)%2)
+		switch {
+		case t < 10*time.Second:
+			return 100*matchers.MB + tooth
+		case t < 20*time.Second:
+			return 100*matchers.MB + uint64(28*float64(matchers.MB)*(t-10*time.Second).Seconds()/10) + tooth
+		default:
+			return 128*matchers.MB + tooth
+		}
+	})
+	if ok, err := matchers.PlateauWithin(32 * matchers.MB).Match(fill); !ok || err != nil {
+		t.Fatalf("the fixed run of the minute: %v, %v; want a pass", ok, err)
+	}
+	d := firstDecision(t, fill, minute, matchers.PlateauWithin(32*matchers.MB))
+	if d.Verdict != matchers.Passed {
+		t.Errorf("Decision = %v at look %d (%v): %s\nwant a pass, as the fixed run of the minute", d.Verdict, d.Look, d.At, d.Message)
+	}
+}

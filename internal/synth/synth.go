@@ -162,6 +162,25 @@ func CacheFill(lo, hi float64) Class {
 	}}
 }
 
+// SlowFill is a worker whose cache fills slowly, which is not a leak:
+// memory climbs linearly by lo to hi bytes, from a time between from and
+// from+4 s, over a time between 6 and 15 s, and then stays there. With from
+// a little before the end of a run's warm-up, the climb goes on well past
+// it: what an interim look of an early verdict sees is a steady climb of
+// up to the whole of the fill, which it must not take for a leak while the
+// fill stays within the budget.
+func SlowFill(lo, hi float64, from time.Duration) Class {
+	return Class{Name: "slow cache fill", Signal: func(r *rand.Rand, _ time.Duration) func(time.Duration) float64 {
+		l := level(r)
+		bound := between(r, lo, hi)
+		start := from.Seconds() + between(r, 0, 4)
+		over := between(r, 6, 15)
+		return func(t time.Duration) float64 {
+			return l + bound*min(max(t.Seconds()-start, 0)/over, 1)
+		}
+	}}
+}
+
 // Cycles is a worker whose failing jobs leave garbage in reference cycles
 // that a lagging collector frees now and then: memory climbs within climb
 // to a level held bytes above its start, and saws above it, each tooth of

@@ -204,6 +204,14 @@ func (p Plateau) Planned() time.Duration {
 	return max(p.Horizon-p.WarmUp, p.Judged)
 }
 
+// ClimbedPastBudget reports whether even the lower bound of the trend,
+// carried over the time judged so far, adds more than the whole budget:
+// growth no plateau within the budget can hold, wherever it stops.
+func (p Plateau) ClimbedPastBudget() bool {
+	_, lower, _ := p.Projected(p.Judged)
+	return lower > p.Budget
+}
+
 // Evidence is Beyond when the peaks rose too far or trend too far, or when
 // the floor sits too high at the horizon; Within when neither the rise nor
 // the level with their margins nor the upper bound of the trend projected
@@ -216,10 +224,20 @@ func (p Plateau) Planned() time.Duration {
 // never rests on a projection: a bounded cache still filling just after the
 // warm-up climbs steeply for a while and then stops, and projecting that
 // climb forward would fail it on growth that never comes.
+//
+// For the same reason a trend is Beyond before the horizon only once the
+// growth it has already shown exceeds the whole budget, not half of it: a
+// climb of more than half the budget over the time judged so far may be a
+// cache filling past the warm-up, within the plateau the budget allows (a
+// Celery worker failing 200 tasks a second climbed for 3 s past its 2 s
+// warm-up and then held, and an interim look called it "kept growing"). At
+// the horizon, judged over the whole run, a climb that stopped trends
+// within half the budget, and one that goes on does not.
 func (p Plateau) Evidence() Evidence {
 	_, _, upper := p.Projected(p.Planned())
+	atHorizon := p.Duration >= p.Horizon
 	switch {
-	case p.RoseTooFar() || p.TrendsTooFar() || (p.SitsTooHigh() && p.Duration >= p.Horizon):
+	case p.RoseTooFar() || (p.TrendsTooFar() && (atHorizon || p.ClimbedPastBudget())) || (p.SitsTooHigh() && atHorizon):
 		return Beyond
 	case p.Rise+p.RiseMargin <= p.Budget && p.Level+p.LevelMargin <= p.Budget && upper <= p.TrendBudget():
 		return Within
