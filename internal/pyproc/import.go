@@ -130,3 +130,23 @@ func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return strings.TrimSpace(lines[len(lines)-1])
 }
+
+// InstallationEpilogue returns the epilogue for Import that prints, as its
+// last two lines, the version of package (its __version__, or "unknown")
+// and the directory it was imported from; ParseInstallation reads them.
+func InstallationEpilogue(pkg string) string {
+	return fmt.Sprintf(`import os as _os, %[1]s as _pkg
+print(getattr(_pkg, "__version__", "unknown"))
+print(_os.path.dirname(_pkg.__file__))
+`, pkg)
+}
+
+// ParseInstallation returns the version and directory that the epilogue of
+// InstallationEpilogue printed as the last two of lines; ok is false when
+// there are fewer than two.
+func ParseInstallation(lines []string) (version, path string, ok bool) {
+	if len(lines) < 2 {
+		return "", "", false
+	}
+	return lines[len(lines)-2], lines[len(lines)-1], true
+}

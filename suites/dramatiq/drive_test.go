@@ -45,7 +45,6 @@ const poll = 50 * time.Millisecond
 // worker, its run, and its baseline: the highest tree RSS sampled at rest.
 func startWorker(ctx SpecContext, module string) (*dramatiq.Worker, *fixtures.Run, uint64) {
 	w := fixtures.Start(ctx, env, dramatiq.WorkerOptions{Module: module, Processes: 1, Threads: 1})
-	AddReportEntry("dramatiq", w.Installation.Version+" from "+w.Installation.Path)
 	run := env.Record(w)
 	time.Sleep(restTime)
 	rest := run.Recorder.Snapshot()

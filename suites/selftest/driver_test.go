@@ -23,6 +23,10 @@ type selftest struct {
 // it with opts.
 func startSelftest(ctx SpecContext, opts ...fixtures.RecordOption) selftest {
 	w := fixtures.Start(ctx, env, rq.WorkerOptions{Queues: []string{"selftest"}, Imports: []string{"selftest_jobs"}})
+	// The report names the RQ that ran, so that a run against a checkout
+	// of another version shows which one it was.
+	Expect(CurrentSpecReport().ReportEntries).To(ContainElement(HaveField("Name", "installed")), "the report names the RQ that ran")
+	Expect(w.Installed().String()).To(HavePrefix("rq "))
 	queue := rq.NewQueue(env.RDB, "selftest").WatchWorkers(env.Workers)
 	return selftest{run: env.Record(w, opts...), queue: queue}
 }

@@ -154,7 +154,13 @@ type Worker struct {
 	*worker.Process
 	// Tasks follows the worker's task outcomes in its log.
 	Tasks *Monitor
+	// Installation is the Celery the worker runs; zero when the check
+	// before the start could not tell.
+	Installation worker.Installation
 }
+
+// Installed returns the Celery the worker runs.
+func (w *Worker) Installed() worker.Installation { return w.Installation }
 
 // StartWorker starts the worker opts describe and returns once Celery says
 // it is ready. A worker that cannot start (no interpreter, no Celery, an
@@ -173,7 +179,8 @@ func StartWorker(ctx context.Context, opts WorkerOptions) (*Worker, error) {
 		return nil, errors.New("start celery worker: a Prefork pool needs a Concurrency above zero; Celery's default, the number of CPUs, would differ between machines")
 	}
 	cmd := WorkerCommand(opts)
-	if err := checkCelery(ctx, cmd.Argv[0], cmd.Env); err != nil {
+	inst, err := checkCelery(ctx, cmd.Argv[0], cmd.Env)
+	if err != nil {
 		return nil, err
 	}
 	monitor := NewMonitor(Warnings(opts)...)
@@ -185,7 +192,7 @@ func StartWorker(ctx context.Context, opts WorkerOptions) (*Worker, error) {
 	if p == nil {
 		return nil, err
 	}
-	return &Worker{Process: p, Tasks: monitor}, err
+	return &Worker{Process: p, Tasks: monitor, Installation: inst}, err
 }
 
 // Warnings returns the worker's warnings: the options it runs with that
@@ -204,18 +211,22 @@ func (opts WorkerOptions) Start(ctx context.Context, d worker.Defaults) (*Worker
 	return StartWorker(ctx, opts)
 }
 
-// checkCelery says in one sentence that python cannot run Celery, before a
-// worker is started that would fail with a traceback in its log. A missing
-// Celery matches worker.ErrNotInstalled.
-func checkCelery(ctx context.Context, python string, env []string) error {
-	_, err := pyproc.Import(ctx, python, env, []string{"celery", "redis"}, "")
+// checkCelery returns the Celery python imports, or says in one sentence
+// that python cannot run Celery, before a worker is started that would
+// fail with a traceback in its log. A missing Celery matches
+// worker.ErrNotInstalled.
+func checkCelery(ctx context.Context, python string, env []string) (worker.Installation, error) {
+	lines, err := pyproc.Import(ctx, python, env, []string{"celery", "redis"}, pyproc.InstallationEpilogue("celery"))
 	var importErr *pyproc.ImportError
 	switch {
 	case errors.As(err, &importErr):
-		return &worker.NotInstalledError{System: "celery", Packages: []string{"python3-celery", "python3-redis"},
+		return worker.Installation{}, &worker.NotInstalledError{System: "celery", Packages: []string{"python3-celery", "python3-redis"},
 			Reason: fmt.Sprintf("start celery worker: %s cannot import %s (%s); install Celery and redis-py for it or set the interpreter to one that has them", python, importErr.Module, importErr.Reason)}
 	}
 	// Any other failure, a missing interpreter included, shows again in
 	// the worker's own words when it starts.
-	return nil
+	if version, path, ok := pyproc.ParseInstallation(lines); err == nil && ok {
+		return worker.Installation{System: "celery", Version: version, Path: path}, nil
+	}
+	return worker.Installation{}, nil
 }

@@ -157,6 +157,9 @@ func TestWorkerRunsTasksFromGo(t *testing.T) {
 
 			opts.RedisURL = redistest.URL(rdb)
 			w := startWorker(t, opts)
+			if got := w.Installed(); got.System != "celery" || filepath.Base(got.Path) != "celery" || got.Version == "" || got.Version == "unknown" {
+				t.Errorf("Installed() = %+v, want celery at some version from a directory named celery", got)
+			}
 			events := &eventLog{}
 			w.Tasks.RecordTo(events)
 			counts, err := w.Tasks.WaitDone(untilExit(t, w), len(tasks))

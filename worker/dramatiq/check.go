@@ -20,21 +20,9 @@ func notInstalled(msg string, packages ...string) error {
 	return &worker.NotInstalledError{System: "dramatiq", Packages: packages, Reason: msg}
 }
 
-// Installation is the Dramatiq an interpreter imports.
-type Installation struct {
-	// Version is dramatiq.__version__, such as "2.0.0".
-	Version string
-	// Path is the directory of the dramatiq package it imports.
-	Path string
-}
-
-// installation is the Python that checkImports runs once every module is
-// imported: it prints Dramatiq's version and where it lives.
-const installation = `import os
-import dramatiq
-print(dramatiq.__version__)
-print(os.path.dirname(dramatiq.__file__))
-`
+// Installation is the Dramatiq an interpreter imports: System is
+// "dramatiq".
+type Installation = worker.Installation
 
 // Probe runs python, with dir first on its PYTHONPATH ahead of the
 // caller's, and reports the Dramatiq it imports along with its Redis broker.
@@ -55,9 +43,9 @@ func checkImports(ctx context.Context, python, dir string, env []string, module 
 	if module != "" {
 		modules = append(modules, module)
 	}
-	lines, err := pyproc.Import(ctx, python, env, modules, installation)
-	if err == nil && len(lines) >= 2 {
-		return Installation{Version: lines[len(lines)-2], Path: lines[len(lines)-1]}, nil
+	lines, err := pyproc.Import(ctx, python, env, modules, pyproc.InstallationEpilogue("dramatiq"))
+	if version, path, ok := pyproc.ParseInstallation(lines); err == nil && ok {
+		return Installation{System: "dramatiq", Version: version, Path: path}, nil
 	}
 
 	var (

@@ -157,6 +157,9 @@ type Worker struct {
 	recorder atomic.Pointer[worker.Recorder]
 }
 
+// Installed returns the Dramatiq the worker runs.
+func (w *Worker) Installed() worker.Installation { return w.Installation }
+
 // RecordTo sends an event to r for every retry (EventRetry) and dead letter
 // (EventDead) the worker logs from now on.
 func (w *Worker) RecordTo(r *worker.Recorder) { w.recorder.Store(r) }

@@ -191,7 +191,7 @@ func TestProbeFindsDramatiqOnTheCallersPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (Installation{Version: "9.9.9", Path: filepath.Join(fake, "dramatiq")}); inst != want {
+	if want := (Installation{System: "dramatiq", Version: "9.9.9", Path: filepath.Join(fake, "dramatiq")}); inst != want {
 		t.Errorf("Probe = %+v, want %+v", inst, want)
 	}
 }

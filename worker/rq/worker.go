@@ -99,7 +99,12 @@ func WorkerCommand(opts WorkerOptions) worker.Command {
 // Worker is a running RQ worker.
 type Worker struct {
 	*worker.Process
+	// Installation is the RQ the worker runs.
+	Installation worker.Installation
 }
+
+// Installed returns the RQ the worker runs.
+func (w *Worker) Installed() worker.Installation { return w.Installation }
 
 // StartWorker checks that the interpreter can import RQ and opts.Imports,
 // then starts the worker and returns once it listens on its queues. A
@@ -112,14 +117,15 @@ func StartWorker(ctx context.Context, opts WorkerOptions) (*Worker, error) {
 	if opts.RedisURL == "" {
 		return nil, errors.New("start rq worker: RedisURL is empty; the worker needs the URL of its Redis")
 	}
-	if err := checkImports(ctx, cmd.Argv[0], opts.Dir, cmd.Env, append([]string{"rq"}, opts.Imports...)); err != nil {
+	inst, err := checkImports(ctx, cmd.Argv[0], opts.Dir, cmd.Env, append([]string{"rq"}, opts.Imports...))
+	if err != nil {
 		return nil, err
 	}
 	p, err := worker.Start(ctx, cmd)
 	if p == nil {
 		return nil, err
 	}
-	return &Worker{Process: p}, err
+	return &Worker{Process: p, Installation: inst}, err
 }
 
 // Start fills the options left empty from d (the interpreter, the "rq"
@@ -131,9 +137,10 @@ func (opts WorkerOptions) Start(ctx context.Context, d worker.Defaults) (*Worker
 }
 
 // checkImports runs python once to import modules, the first of which is
-// RQ itself, and says in one sentence what to fix when one fails.
-func checkImports(ctx context.Context, python, dir string, env []string, modules []string) error {
-	_, err := pyproc.Import(ctx, python, env, modules, "")
+// RQ itself, and returns the RQ it imported, or says in one sentence what
+// to fix when one fails.
+func checkImports(ctx context.Context, python, dir string, env []string, modules []string) (worker.Installation, error) {
+	lines, err := pyproc.Import(ctx, python, env, modules, pyproc.InstallationEpilogue("rq"))
 	var (
 		importErr     *pyproc.ImportError
 		unfinishedErr *pyproc.UnfinishedError
@@ -141,26 +148,30 @@ func checkImports(ctx context.Context, python, dir string, env []string, modules
 	)
 	switch {
 	case err == nil:
-		return nil
+		version, path, ok := pyproc.ParseInstallation(lines)
+		if !ok {
+			return worker.Installation{}, fmt.Errorf("start rq worker: %s imported %s but did not say which RQ it imported: %q", python, strings.Join(modules, ", "), strings.Join(lines, "\n"))
+		}
+		return worker.Installation{System: "rq", Version: version, Path: path}, nil
 	case errors.Is(err, pyproc.ErrNoInterpreter):
-		return fmt.Errorf("start rq worker: cannot find the Python interpreter %s; set the interpreter to a Python 3 with RQ, such as %s (Debian's python3-rq)", python, DefaultPython)
+		return worker.Installation{}, fmt.Errorf("start rq worker: cannot find the Python interpreter %s; set the interpreter to a Python 3 with RQ, such as %s (Debian's python3-rq)", python, DefaultPython)
 	case errors.As(err, &unfinishedErr):
-		return fmt.Errorf("start rq worker: importing %s with %s did not finish (%w)", strings.Join(modules, ", "), python, unfinishedErr.Cause)
+		return worker.Installation{}, fmt.Errorf("start rq worker: importing %s with %s did not finish (%w)", strings.Join(modules, ", "), python, unfinishedErr.Cause)
 	case errors.As(err, &importErr):
 		if importErr.Module == "rq" {
-			return &worker.NotInstalledError{System: "rq", Packages: []string{"python3-rq", "python3-redis"},
+			return worker.Installation{}, &worker.NotInstalledError{System: "rq", Packages: []string{"python3-rq", "python3-redis"},
 				Reason: fmt.Sprintf("start rq worker: %s cannot import rq (%s); install RQ for it or set the interpreter to one that has it", python, importErr.Reason)}
 		}
 		where := "Dir is empty, so only the caller's PYTHONPATH is searched"
 		if dir != "" {
 			where = fmt.Sprintf("Dir %s is first on its PYTHONPATH", dir)
 		}
-		return fmt.Errorf("start rq worker: %s cannot import the job module %s (%s); %s", python, importErr.Module, importErr.Reason, where)
+		return worker.Installation{}, fmt.Errorf("start rq worker: %s cannot import the job module %s (%s); %s", python, importErr.Module, importErr.Reason, where)
 	case errors.As(err, &runErr) && runErr.Stderr != "":
-		return fmt.Errorf("start rq worker: importing %s with %s failed (%w): %s", strings.Join(modules, ", "), python, runErr.Err, runErr.Stderr)
+		return worker.Installation{}, fmt.Errorf("start rq worker: importing %s with %s failed (%w): %s", strings.Join(modules, ", "), python, runErr.Err, runErr.Stderr)
 	case errors.As(err, &runErr):
-		return fmt.Errorf("start rq worker: running %s failed: %w", python, runErr.Err)
+		return worker.Installation{}, fmt.Errorf("start rq worker: running %s failed: %w", python, runErr.Err)
 	default:
-		return fmt.Errorf("start rq worker: %w", err)
+		return worker.Installation{}, fmt.Errorf("start rq worker: %w", err)
 	}
 }

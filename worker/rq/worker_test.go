@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -359,5 +360,51 @@ func TestWaitFinishedIgnoresAWorkerItStopped(t *testing.T) {
 	defer cancel()
 	if _, err := q.WaitFinished(ctx, 1, 0); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err = %v, want the wait to last until its context ends", err)
+	}
+}
+
+func TestStartWorkerSaysWhichRQItRuns(t *testing.T) {
+	// A copy of RQ first on PYTHONPATH, as a checkout of the version
+	// before a fix would be, reports the installed version: only the path
+	// tells the two apart.
+	out, err := exec.Command(rq.DefaultPython, "-c", "import importlib.util; print(importlib.util.find_spec('rq').submodule_search_locations[0])").Output()
+	if err != nil {
+		t.Skipf("%s cannot find rq: %v", rq.DefaultPython, err)
+	}
+	installed := strings.TrimSpace(string(out))
+	checkout := t.TempDir()
+	if err := os.CopyFS(filepath.Join(checkout, "rq"), os.DirFS(installed)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		env  worker.PythonEnv
+		path string
+	}{
+		{"installed", worker.PythonEnv{}, installed},
+		{"a copy first on PYTHONPATH", worker.PythonEnv{PythonPath: []string{checkout}}, filepath.Join(checkout, "rq")},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rdb := redistest.Client(t)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			w, err := rq.StartWorker(ctx, rq.WorkerOptions{
+				RedisURL: redistest.URL(rdb), Dir: testdata(t), Imports: []string{"jobs"},
+				LogPath: filepath.Join(t.TempDir(), "worker.log"), PythonEnv: tt.env,
+			})
+			if w != nil {
+				t.Cleanup(func() { _ = w.Stop() })
+			}
+			if err != nil {
+				t.Fatalf("StartWorker: %v", err)
+			}
+			got := w.Installed()
+			if got.System != "rq" || got.Path != tt.path || got.Version == "" || got.Version == "unknown" {
+				t.Errorf("Installed() = %+v, want rq at some version from %s", got, tt.path)
+			}
+			if want := "rq " + got.Version + " from " + tt.path; got.String() != want {
+				t.Errorf("String() = %q, want %q", got.String(), want)
+			}
+		})
 	}
 }
