@@ -78,6 +78,12 @@ type Collected struct {
 	RSSAfter      uint64 `json:"rss_after"`
 	TracedBefore  uint64 `json:"traced_before"`
 	TracedAfter   uint64 `json:"traced_after"`
+	// AutoCollected is how many objects the process's own automatic
+	// collections had freed since it started, before this one, and
+	// AutoFullCollections how many of them were full (the oldest
+	// generation's): garbage in cycles that came and went during a run.
+	AutoCollected       int `json:"auto_collected"`
+	AutoFullCollections int `json:"auto_full_collections"`
 }
 
 // Retained is one large object allocated since Start and still alive, and

@@ -238,11 +238,19 @@ def _source_line(sources, path, line):
 
 
 def _collect():
+    # What the worker's own automatic collections freed since it started,
+    # read before this probe's collections add to it: garbage in cycles that
+    # came and went during the run leaves only the memory the allocator
+    # kept, which the collection below cannot show.
+    stats = gc.get_stats()
+    auto = sum(g["collected"] for g in stats)
+    full = stats[-1]["collections"]
     before = _totals()
     garbage = _garbage_bytes()
     collected = gc.collect()
     after = _totals()
     return {"pid": os.getpid(), "collected": collected, "garbage_bytes": garbage,
+            "auto_collected": auto, "auto_full_collections": full,
             "objects_before": before["gc_objects"], "objects_after": after["gc_objects"],
             "rss_before": before["rss"], "rss_after": after["rss"],
             "traced_before": before["traced"], "traced_after": after["traced"]}
