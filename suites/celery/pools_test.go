@@ -155,7 +155,11 @@ func (s *scenario) bound(rec recording.Recording, data, budget uint64) uint64 {
 type figures struct {
 	// Baseline is the median before the scenario, Running the median while
 	// it ran, Settled the median after it, Peak the highest sample.
-	Baseline, Running, Settled, Peak float64
+	// RunningLow is the lowest tenth while it ran, and RunningHigh the
+	// upper quartile: what the worker held in the quietest and the busier
+	// part of its tasks, such as their sleeps after dropping or holding
+	// their data.
+	Baseline, Running, RunningLow, RunningHigh, Settled, Peak float64
 }
 
 // figuresOf reads the figures of one series of rec. A snapshot taken while
@@ -182,6 +186,7 @@ func figuresOf(rec recording.Recording, series recording.Series) figures {
 		}
 	}
 	f.Baseline, f.Running, f.Settled = median(before), median(during), median(after)
+	f.RunningLow, f.RunningHigh = quantile(during, 0.1), quantile(during, 0.75)
 	return f
 }
 
@@ -231,4 +236,14 @@ func median(v []float64) float64 {
 		return v[len(v)/2]
 	}
 	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+}
+
+// quantile returns the q quantile of v, the sample at rank q of the sorted
+// values (nearest rank), or 0 for no values.
+func quantile(v []float64, q float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	v = slices.Sorted(slices.Values(v))
+	return v[min(int(q*float64(len(v))), len(v)-1)]
 }
