@@ -193,9 +193,13 @@ func (p Plateau) SitsTooHigh() bool { return p.Level-p.LevelMargin > p.Budget }
 // TrendsTooFar reports whether even the lower bound of the trend, carried
 // over the time judged so far, adds more than TrendBudget: growth that has
 // already happened, not growth a projection expects.
-func (p Plateau) TrendsTooFar() bool {
+func (p Plateau) TrendsTooFar() bool { return p.judgedLowerAbove(p.TrendBudget()) }
+
+// judgedLowerAbove reports whether the lower bound of the trend, carried
+// over the time judged so far, adds more than limit bytes.
+func (p Plateau) judgedLowerAbove(limit float64) bool {
 	_, lower, _ := p.Projected(p.Judged)
-	return lower > p.TrendBudget()
+	return lower > limit
 }
 
 // Planned returns the time the run will have judged at its horizon: the
@@ -207,10 +211,7 @@ func (p Plateau) Planned() time.Duration {
 // ClimbedPastBudget reports whether even the lower bound of the trend,
 // carried over the time judged so far, adds more than the whole budget:
 // growth no plateau within the budget can hold, wherever it stops.
-func (p Plateau) ClimbedPastBudget() bool {
-	_, lower, _ := p.Projected(p.Judged)
-	return lower > p.Budget
-}
+func (p Plateau) ClimbedPastBudget() bool { return p.judgedLowerAbove(p.Budget) }
 
 // Evidence is Beyond when the peaks rose too far or trend too far, or when
 // the floor sits too high at the horizon; Within when neither the rise nor

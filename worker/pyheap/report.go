@@ -219,8 +219,7 @@ func (r *Report) Text() string {
 			// ones pile up, as the Dramatiq origin's exceptions did to
 			// 4.9 GB.
 			verdict = "that much was garbage in reference cycles, which only Python's cyclic collector frees, and it counts objects, not bytes: break the cycles that hold it."
-		}
-		if auto, full, live := r.AutoCollected(); auto > live && !r.CyclicGarbage() && r.grown() >= minGrowth && (r.traced() || r.grown() >= rssNoise) {
+		default:
 			// A collection at the end finds only the garbage made since
 			// the last automatic one: cycles that piled up and were freed
 			// during the run (Celery 5.2's exception info, 300 KB and
@@ -228,7 +227,9 @@ func (r *Report) Text() string {
 			// kept, and no garbage. Every worker's collector frees some
 			// objects; more than the worker holds says that garbage in
 			// cycles is what it mostly made.
-			verdict += fmt.Sprintf(" But before it, the worker's own collector had freed %d objects in %d full collections, more than the %d it holds: garbage in reference cycles came and went during the run, and RSS may keep what the allocator got back.", auto, full, live)
+			if auto, full, live := r.AutoCollected(); auto > live {
+				verdict += fmt.Sprintf(" But before it, the worker's own collector had freed %d objects in %d full collections, more than the %d it holds: garbage in reference cycles came and went during the run, and RSS may keep what the allocator got back.", auto, full, live)
+			}
 		}
 		of := "of traced memory"
 		if !r.traced() {
