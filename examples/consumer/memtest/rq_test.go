@@ -49,6 +49,12 @@ var _ = Describe("the report job", Label("rq"), func() {
 			return err
 		})
 		run.DriveUntilDecided(ctx, Plan{Max: 20 * time.Second}, load, PlateauWithin(32*MB, WarmUp(2*time.Second)))
+		// A worker that failed every job, or hung, would hold its memory
+		// flat and pass: the verdict counts only if the jobs ran.
+		progress, err := queue.Progress(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(progress.Failed).To(BeZero(), "no report job may fail: %s", progress)
+		Expect(progress.Finished).To(BeNumerically(">=", 100), "the worker must have run the load: %s", progress)
 		env.Judge(run.Finish(), run.Decided())
 	})
 })
