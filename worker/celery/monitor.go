@@ -70,12 +70,33 @@ type Monitor struct {
 	// changed is closed and replaced whenever counts change, waking
 	// every WaitFor.
 	changed chan struct{}
+	// ended is closed when the worker ended without being stopped; endErr
+	// says how.
+	ended  chan struct{}
+	endErr error
 }
 
 // NewMonitor returns a Monitor with no counts. Its warnings become
 // "warning" events on the first recorder it is given.
 func NewMonitor(warnings ...string) *Monitor {
-	return &Monitor{warnings: warnings, changed: make(chan struct{})}
+	return &Monitor{warnings: warnings, changed: make(chan struct{}), ended: make(chan struct{})}
+}
+
+// WorkerEnded tells the Monitor that its worker ended on its own, as err
+// says: every wait ends at once with err, since no task will end after it.
+// Start calls it for the worker it starts; a spec that gives its own
+// Monitor to a worker calls it when that worker exits. Calls after the
+// first are ignored.
+func (m *Monitor) WorkerEnded(err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	select {
+	case <-m.ended:
+		return
+	default:
+	}
+	m.endErr = err
+	close(m.ended)
 }
 
 // Line reads one line of the worker's output; give it to the worker as
@@ -143,9 +164,9 @@ func (m *Monitor) Counts() Counts {
 }
 
 // WaitDone waits until at least n tasks have ended, succeeded or failed,
-// and returns the counts. When ctx ends first, the error says how far the
-// worker got. Cancel ctx when the worker exits, or a dead worker makes
-// this wait out ctx.
+// and returns the counts. When ctx ends first, or the worker ends first
+// (see WorkerEnded), the error says how far the worker got and why the
+// wait stopped.
 func (m *Monitor) WaitDone(ctx context.Context, n int) (Counts, error) {
 	return m.WaitFor(ctx, fmt.Sprintf("%d tasks to end", n), func(c Counts) bool { return c.Done() >= n })
 }
@@ -164,6 +185,16 @@ func (m *Monitor) WaitFor(ctx context.Context, what string, done func(Counts) bo
 		select {
 		case <-ctx.Done():
 			return counts, fmt.Errorf("wait for %s (%s): %w", what, counts, context.Cause(ctx))
+		case <-m.ended:
+			// The worker's last lines are read before its end is told:
+			// count them once more.
+			m.mu.Lock()
+			counts, err := m.counts, m.endErr
+			m.mu.Unlock()
+			if done(counts) {
+				return counts, nil
+			}
+			return counts, fmt.Errorf("wait for %s (%s): %w", what, counts, err)
 		case <-changed:
 		}
 	}

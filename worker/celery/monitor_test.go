@@ -88,3 +88,15 @@ func TestMonitorWaitFor(t *testing.T) {
 		t.Errorf("WaitDone(5) = %s, %v; want a deadline error that says how far the worker got", counts, err)
 	}
 }
+
+func TestMonitorWaitEndsWhenTheWorkerEnds(t *testing.T) {
+	m := NewMonitor()
+	m.Line(logLines[1])
+	m.WorkerEnded(errors.New("python3 exited with status 3"))
+	m.WorkerEnded(errors.New("a second end is ignored"))
+	counts, err := m.WaitDone(context.Background(), 5)
+	want := "wait for 5 tasks to end (1 received, 0 succeeded, 0 failed, 0 retried): python3 exited with status 3"
+	if err == nil || err.Error() != want {
+		t.Errorf("WaitDone(5) = %s, %v; want %q", counts, err, want)
+	}
+}

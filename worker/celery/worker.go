@@ -192,7 +192,21 @@ func StartWorker(ctx context.Context, opts WorkerOptions) (*Worker, error) {
 	if p == nil {
 		return nil, err
 	}
+	go func() {
+		<-p.Done()
+		if !p.Stopped() {
+			monitor.WorkerEnded(endedError(p))
+		}
+	}()
 	return &Worker{Process: p, Tasks: monitor, Installation: inst}, err
+}
+
+// endedError says how a worker that was not stopped ended.
+func endedError(p *worker.Process) error {
+	if err := p.Err(); err != nil {
+		return err
+	}
+	return fmt.Errorf("the worker (pid %d) exited", p.Pid())
 }
 
 // Warnings returns the worker's warnings: the options it runs with that

@@ -194,6 +194,27 @@ func TestWorkerRunsTasksFromGo(t *testing.T) {
 	}
 }
 
+// TestWaitEndsWhenTheWorkerDies checks that a worker that dies ends the
+// wait for its tasks at once, with how it ended, rather than leave the wait
+// to its context.
+func TestWaitEndsWhenTheWorkerDies(t *testing.T) {
+	rdb := redistest.Client(t)
+	ctx := context.Background()
+	if _, err := NewQueue(rdb, "").EnqueueMany(ctx, []Task{{Name: "tasks.add", Args: []any{1, 1}}, {Name: "tasks.exit_worker", Args: []any{3}}}); err != nil {
+		t.Fatalf("EnqueueMany: %v", err)
+	}
+	w := startWorker(t, WorkerOptions{Pool: Solo, RedisURL: redistest.URL(rdb)})
+	wait, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	counts, err := w.Tasks.WaitDone(wait, 10)
+	if err == nil || wait.Err() != nil || !strings.Contains(err.Error(), "exited with status 3") {
+		t.Fatalf("WaitDone = %s, %v; want it to end before its context, saying the worker exited with status 3", counts, err)
+	}
+	if counts.Succeeded != 1 {
+		t.Errorf("Counts = %s, want the task before the crash counted", counts)
+	}
+}
+
 // TestWorkerRetries checks that each retry of a task is counted and becomes
 // an event that names the task, its id, the countdown and the exception.
 func TestWorkerRetries(t *testing.T) {

@@ -36,3 +36,11 @@ def retry_twice(self):
 def nap(seconds):
     time.sleep(seconds)
     return seconds
+
+
+@app.task
+def exit_worker(status):
+    """End the process that runs it at once, as a crash would."""
+    import os
+
+    os._exit(status)
