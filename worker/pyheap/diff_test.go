@@ -80,3 +80,16 @@ func TestTextSaysWhenTheWorkersOwnCollectorFreedMostOfWhatItMade(t *testing.T) {
 		t.Errorf("Text() =\n%s\nwant no word of the worker's own collector", got)
 	}
 }
+
+func TestTextSaysASmallRSSGrowthIsWithinItsNoise(t *testing.T) {
+	r := &Report{
+		Before:    &Snapshot{Processes: []ProcessSnapshot{{RSS: 47_000_000}}},
+		After:     &Snapshot{Processes: []ProcessSnapshot{{RSS: 53_500_000}}},
+		Collected: []Collected{{Collected: 300, GarbageBytes: 2_900_000, ObjectsBefore: 120_000}},
+	}
+	want := "gc.collect() freed 300 objects and 2.9 MB of garbage (by size) of an RSS growth of +6.5 MB: " +
+		"a growth under 16.0 MB is within what a worker's RSS varies by, too little to tell garbage from memory kept."
+	if got := r.Text(); !strings.HasSuffix(got, "\n"+want) {
+		t.Errorf("Text() =\n%s\nwant it to end with\n%s", got, want)
+	}
+}

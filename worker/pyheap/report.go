@@ -211,8 +211,12 @@ func (r *Report) Text() string {
 			verdict = "the growth is not cyclic garbage (it is reachable, or memory the allocator kept)."
 		}
 		switch {
-		case r.grown() < minGrowth || (!r.traced() && r.grown() < rssNoise):
+		case r.grown() < minGrowth:
 			verdict = "nothing grew for it to free."
+		case !r.traced() && r.grown() < rssNoise:
+			// "Nothing grew" beside "an RSS growth of +6.5 MB" read as a
+			// contradiction to a new user.
+			verdict = fmt.Sprintf("a growth under %s is within what a worker's RSS varies by, too little to tell garbage from memory kept.", bytesize.Format(uint64(rssNoise)))
 		case r.CyclicGarbage():
 			// Unreachable is not free: the collector runs after 700 new
 			// objects, whatever their size, so cycles that hold large
