@@ -24,6 +24,21 @@ func (p *Process) Err() error {
 	return p.exit
 }
 
+// Exit says how the worker ended, as Err does, and for a clean exit that
+// it exited: the reason a wait for its work ends. It returns nil while the
+// worker runs.
+func (p *Process) Exit() error {
+	select {
+	case <-p.done:
+	default:
+		return nil
+	}
+	if err := p.Err(); err != nil {
+		return err
+	}
+	return fmt.Errorf("the worker (pid %d) exited", p.pid)
+}
+
 // exitError says how a worker's leader ended.
 type exitError struct {
 	msg   string

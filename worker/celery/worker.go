@@ -195,18 +195,10 @@ func StartWorker(ctx context.Context, opts WorkerOptions) (*Worker, error) {
 	go func() {
 		<-p.Done()
 		if !p.Stopped() {
-			monitor.WorkerEnded(endedError(p))
+			monitor.WorkerEnded(p.Exit())
 		}
 	}()
 	return &Worker{Process: p, Tasks: monitor, Installation: inst}, err
-}
-
-// endedError says how a worker that was not stopped ended.
-func endedError(p *worker.Process) error {
-	if err := p.Err(); err != nil {
-		return err
-	}
-	return fmt.Errorf("the worker (pid %d) exited", p.Pid())
 }
 
 // Warnings returns the worker's warnings: the options it runs with that

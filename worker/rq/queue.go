@@ -204,13 +204,8 @@ func (q *Queue) exited() error {
 			// A worker the spec stopped itself, to start another, say.
 			continue
 		}
-		select {
-		case <-w.Done():
-			if err := w.Err(); err != nil {
-				return err
-			}
-			return fmt.Errorf("the worker (pid %d) exited", w.Pid())
-		default:
+		if err := w.Exit(); err != nil {
+			return err
 		}
 	}
 	return nil
