@@ -16,6 +16,12 @@ import (
 // recorded as zero, which would read as the worker freeing its memory.
 const sampleFailed = "sample failed"
 
+// treeEnded names the event that marks where a worker's tree ended: none of
+// its processes was alive at that sample, which is not recorded. A series
+// that went on at zero would read as the worker freeing all it held, and
+// pass a leak whose worker exits before it is stopped.
+const treeEnded = "tree-ended"
+
 // SamplerConfig says how often a Sampler measures and when it kills. Its zero
 // value is ready to use: each zero field takes the default its comment
 // names.
@@ -76,19 +82,22 @@ type Sampler struct {
 // SampleTree). Every cfg.Interval the sampler adds a sample of the tree's
 // summed RSS to rec; the first sample on or after each cfg.SlowInterval also
 // carries PSS and USS, read in the same pass, so that one row describes one
-// instant. A tree that has vanished is still sampled, as zero processes: what
-// that means is for the spec to decide.
+// instant. Sampling ends on its own at the first sample that finds no
+// resident memory in the tree: every process of it has exited (a zombie
+// holds none), and the sampler notes a "tree-ended" event instead of a
+// sample, so that the series ends where the worker did.
 //
 // The moment the tree's RSS exceeds cfg.Ceiling, the sampler records the
 // reason with rec.Abort and calls kill with it, once. kill runs on the
 // sampling goroutine and should return promptly: sampling resumes when it
-// returns, and the samples that follow show the memory coming down.
+// returns, and the samples that follow show the memory coming down, until
+// the tree has ended.
 //
 // A sample that cannot be taken (for instance, a /proc the test may not read)
 // is skipped and noted once as a "sample failed" event. StartSampler fails,
 // with an error that starts with "start sampler:", when cfg is invalid, when
 // root's /proc entry cannot be read, or when the first sample cannot be
-// taken.
+// taken, or finds that the tree has ended already.
 func StartSampler(rec *Recorder, root, pgid int, cfg SamplerConfig, kill func(reason string)) (*Sampler, error) {
 	if kill == nil {
 		return nil, errors.New("start sampler: no kill function was given, so the memory ceiling could not stop the worker")
@@ -112,8 +121,12 @@ func StartSampler(rec *Recorder, root, pgid int, cfg SamplerConfig, kill func(re
 		done:    make(chan struct{}),
 		slowDue: time.Now(),
 	}
-	if err := s.sample(); err != nil {
+	ended, err := s.sample()
+	if err != nil {
 		return nil, fmt.Errorf("start sampler: %w", err)
+	}
+	if ended {
+		return nil, fmt.Errorf("start sampler: process %d and its tree have exited, so there is no memory to record", root)
 	}
 	go s.run(time.NewTicker(cfg.Interval))
 	return s, nil
@@ -132,9 +145,9 @@ func (s *Sampler) Stop() recording.Recording {
 	return s.rec.Snapshot()
 }
 
-// run samples at every tick until Stop. A ticker drops the ticks a slow
-// sample overlaps, so a stalled /proc read delays the series instead of
-// piling up a burst of catch-up samples.
+// run samples at every tick until Stop or the tree's end. A ticker drops
+// the ticks a slow sample overlaps, so a stalled /proc read delays the
+// series instead of piling up a burst of catch-up samples.
 func (s *Sampler) run(ticker *time.Ticker) {
 	defer close(s.done)
 	defer ticker.Stop()
@@ -143,7 +156,12 @@ func (s *Sampler) run(ticker *time.Ticker) {
 		case <-s.halt:
 			return
 		case <-ticker.C:
-			s.noteFailure(s.sample())
+			ended, err := s.sample()
+			s.noteFailure(err)
+			if ended {
+				s.rec.Event(treeEnded, "no process of the worker's tree is alive: sampling stopped")
+				return
+			}
 		}
 	}
 }
@@ -163,8 +181,10 @@ func (s *Sampler) noteFailure(err error) {
 }
 
 // sample takes one sample of the tree, adds it to the recording, and kills
-// the tree the first time it is above the ceiling.
-func (s *Sampler) sample() error {
+// the tree the first time it is above the ceiling. It adds nothing and
+// returns true when the tree has ended: a living process always holds some
+// resident pages, its stack at least, so a tree without any has none alive.
+func (s *Sampler) sample() (ended bool, err error) {
 	now := time.Now()
 	detailed := !now.Before(s.slowDue)
 	// Deadlines stay on the grid of the first sample, so that the detailed
@@ -174,7 +194,10 @@ func (s *Sampler) sample() error {
 	}
 	sample, err := s.tree.Sample(detailed)
 	if err != nil {
-		return err
+		return false, err
+	}
+	if sample.RSS == 0 {
+		return true, nil
 	}
 	sample.At = s.rec.elapsed(now)
 	over := sample.RSS > s.cfg.Ceiling && !s.killed
@@ -193,7 +216,7 @@ func (s *Sampler) sample() error {
 		s.rec.Abort(reason)
 		s.kill(reason)
 	}
-	return probeErr
+	return false, probeErr
 }
 
 // SampleTree measures, once, the memory of the process tree of root in

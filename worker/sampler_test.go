@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"reflect"
 	"strings"
 	"sync"
@@ -259,9 +260,9 @@ func TestSamplerKillsARealTreeAboveTheCeiling(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatalf("the tree was not killed within 30s; the recording so far: %+v", rec.Snapshot())
 	}
-	// After the kill the series goes on, down to the empty tree.
-	waitForRecording(t, rec, "a sample of the empty tree", func(r recording.Recording) bool {
-		return len(r.Samples) > 0 && r.Samples[len(r.Samples)-1].Processes == 0
+	// After the kill the sampler notes where the tree ended, and stops.
+	waitForRecording(t, rec, "the tree's end", func(r recording.Recording) bool {
+		return r.Count(treeEnded) > 0
 	})
 	got := sampler.Stop()
 	if n := kills.Load(); n != 1 {
@@ -286,9 +287,15 @@ func TestSamplerKillsARealTreeAboveTheCeiling(t *testing.T) {
 	if got.Ceiling != ceiling {
 		t.Errorf("the recording says the ceiling was %d bytes, want %d", got.Ceiling, ceiling)
 	}
-	if last := got.Samples[len(got.Samples)-1]; first == len(got.Samples)-1 || last.RSS != 0 {
-		t.Errorf("the series ends with sample %d of %d, %+v; want it to go on after the kill at sample %d, down to nothing",
-			len(got.Samples)-1, len(got.Samples), last, first)
+	// The dead tree is not a sample: a series that went on at zero would
+	// read as the worker freeing what it held.
+	for i, s := range got.Samples {
+		if s.RSS == 0 || s.Processes == 0 {
+			t.Errorf("sample %d of %d measured the ended tree, %+v; want the series to end with the last living sample", i, len(got.Samples), s)
+		}
+	}
+	if ended := got.Count(treeEnded); ended != 1 {
+		t.Errorf("the recording notes the tree's end %d times, want once: %+v", ended, got.Events)
 	}
 }
 
@@ -319,5 +326,47 @@ func waitForRecording(t *testing.T, rec *Recorder, want string, done func(record
 			t.Fatalf("the recording never had %s: %+v", want, snapshot)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestSamplerEndsWhereARealTreeEnds(t *testing.T) {
+	cmd := exec.Command("sleep", "0.3")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	rec := NewRecorder(t.Name())
+	sampler, err := StartSampler(rec, pid, pid, SamplerConfig{Interval: 10 * time.Millisecond}, func(string) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sampler.Stop() })
+
+	// Not reaped yet: the exited sleep is a zombie, which holds no memory.
+	waitForRecording(t, rec, "the tree's end", func(r recording.Recording) bool { return r.Count(treeEnded) > 0 })
+	atEnd := len(rec.Snapshot().Samples)
+	time.Sleep(50 * time.Millisecond)
+	got := sampler.Stop()
+	if len(got.Samples) != atEnd {
+		t.Errorf("the sampler went on after the tree's end: %d samples then, %d now", atEnd, len(got.Samples))
+	}
+	if len(got.Samples) < 5 {
+		t.Errorf("%d samples of a process that lived 300 ms at 10 ms, want more", len(got.Samples))
+	}
+	for i, s := range got.Samples {
+		if s.RSS == 0 || s.Processes != 1 {
+			t.Errorf("sample %d = %+v, want the living sleep alone", i, s)
+		}
+	}
+
+	// A tree that has ended already has nothing to record.
+	_, err = StartSampler(NewRecorder(t.Name()), pid, pid, SamplerConfig{}, func(string) {})
+	want := fmt.Sprintf("start sampler: process %d and its tree have exited, so there is no memory to record", pid)
+	if err == nil || err.Error() != want {
+		t.Errorf("StartSampler on the zombie: %v, want %q", err, want)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("sleep: %v", err)
 	}
 }

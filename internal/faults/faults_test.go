@@ -54,6 +54,18 @@ func TestFaultsWithinSpecs(t *testing.T) {
 	}
 	r.expectFiles(stubborn, "csv", "log", "png")
 
+	// A worker that exits by itself with status 0 is judged on what was
+	// recorded while it ran: the samples of the ended tree would read as
+	// memory freed and pass the leak.
+	exits := r.testcase("faults", "exits on its own while it leaks")
+	expectFailure(t, exits, "failed", regexp.MustCompile(
+		`^Expected memory to plateau within 32\.0 MB, but it kept growing, to \+\d+\.\d MB above its baseline`))
+	if got, want := property(exits, "worker_exit"), regexp.MustCompile(
+		`^The worker exited with status 0 \d+\.\d s into the recording, before the spec stopped it: its memory is judged on what was recorded while it ran\.$`); !want.MatchString(got) {
+		t.Errorf("%q: worker_exit = %q, want it to match %q", exits.Name, got, want)
+	}
+	r.expectFiles(exits, "csv", "log", "png")
+
 	ceiling := r.testcase("faults", "leaks through the memory ceiling")
 	expectFailure(t, ceiling, "failed", regexp.MustCompile(
 		`^wait for 60 jobs on faults \(\d+ finished, 0 failed, \d started, \d+ queued, 0 scheduled\): python3 was killed: the worker's process tree reached \d+\.\d MB, above the 192\.0 MB ceiling, and was killed$`))

@@ -57,6 +57,16 @@ print("ready", flush=True)
 time.sleep(600)
 `
 
+// burst keeps 4 MiB every 100 ms for 3 s and exits with status 0, as a
+// burst worker ends once its queue is empty.
+const burst = `import time
+kept = []
+print("ready", flush=True)
+for _ in range(30):
+    kept.append(b"\xa5" * (4 * 1024 * 1024))
+    time.sleep(0.1)
+`
+
 // crashLoop is a supervisor whose worker dies as it starts, every time, and
 // which restarts it for ever: it never says it is ready.
 const crashLoop = `import os, sys, time
@@ -167,6 +177,19 @@ var _ = Describe("a worker", func() {
 			rec := run.Finish()
 			env.Judge(rec, PlateauWithin(32*MB))
 			env.Judge(rec, StayBelow(256*MB))
+		})
+
+		It("exits on its own while it leaks", func(ctx SpecContext) {
+			proc := env.Start(ctx, worker.Command{
+				Argv:  []string{env.Config.Python.Interpreter, "-c", burst},
+				Ready: regexp.MustCompile(`^ready$`),
+			})
+			run := env.Record(proc)
+			Eventually(proc.Done()).WithTimeout(30 * time.Second).Should(BeClosed())
+			// Time after the exit, which the recording must not read as
+			// the worker freeing what it held.
+			time.Sleep(2 * time.Second)
+			env.Judge(run.Finish(), PlateauWithin(32*MB))
 		})
 
 		It("leaks through the memory ceiling", func(ctx SpecContext) {
