@@ -19,6 +19,13 @@ type Growth struct {
 	Function string
 	// File is the file that defines it, as the profile names it.
 	File string
+	// Caller is, when Function belongs to Go's standard library, the
+	// innermost frame outside it: the code that asked the library for
+	// what grew, such as the handler that called context.WithTimeout and
+	// never cancelled. CallerFile is the file that defines it. Both are
+	// empty when Function is outside the standard library or when no frame
+	// outside it called, as for a goroutine the library started.
+	Caller, CallerFile string
 	// Before and After are the in-use bytes the two profiles attribute to
 	// it. Go's heap profile samples about one allocation per 512 KiB, and
 	// scales what it samples up, so small figures are estimates.
@@ -35,9 +42,13 @@ func (g Growth) Delta() int64 { return g.After - g.Before }
 // Each sample counts for the function that allocated it, the innermost
 // frame of its stack (an inlined function counts as itself), leaving out
 // frames of the runtime package, so that a make or an append is charged to
-// the code that wrote it. A heap profile names where memory was allocated,
-// not what keeps it alive: a leak through a cache or an error handler is
-// charged to the function that allocated what the cache keeps.
+// the code that wrote it. What the standard library allocates is charged to
+// the library's function and, apart, to each caller of it outside the
+// library (Growth.Caller): a timer that context.WithTimeout allocated for a
+// handler that never cancels is the handler's growth, and would otherwise
+// hide among every caller's timers. A heap profile names where memory was
+// allocated, not what keeps it alive: a leak through a cache or an error
+// handler is charged to the function that allocated what the cache keeps.
 func HeapGrowth(before, after *profile.Profile) ([]Growth, error) {
 	if before == nil || after == nil {
 		return nil, errors.New("compare heap profiles: a profile is missing")
@@ -51,8 +62,8 @@ func HeapGrowth(before, after *profile.Profile) ([]Growth, error) {
 		return nil, fmt.Errorf("compare heap profiles: the second %w", err)
 	}
 	var grown []Growth
-	for fn, g := range end {
-		g.Before = start[fn].After
+	for site, g := range end {
+		g.Before = start[site].After
 		if g.Delta() > 0 {
 			grown = append(grown, g)
 		}
@@ -64,14 +75,21 @@ func HeapGrowth(before, after *profile.Profile) ([]Growth, error) {
 			}
 			return -1
 		}
-		return strings.Compare(a.Function, b.Function)
+		if c := strings.Compare(a.Function, b.Function); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Caller, b.Caller)
 	})
 	return grown, nil
 }
 
-// inUseByFunction sums a heap profile's inuse_space by allocating function,
+// allocationSite is what a sample's in-use bytes are summed by: the
+// allocating function and, for one of the standard library's, its caller.
+type allocationSite struct{ function, caller string }
+
+// inUseByFunction sums a heap profile's inuse_space by allocation site,
 // into the After field.
-func inUseByFunction(p *profile.Profile) (map[string]Growth, error) {
+func inUseByFunction(p *profile.Profile) (map[allocationSite]Growth, error) {
 	index := -1
 	for i, st := range p.SampleType {
 		if st.Type == "inuse_space" {
@@ -81,41 +99,78 @@ func inUseByFunction(p *profile.Profile) (map[string]Growth, error) {
 	if index < 0 {
 		return nil, errors.New("profile has no inuse_space values; it is not a Go heap profile")
 	}
-	sums := make(map[string]Growth)
+	sums := make(map[allocationSite]Growth)
 	for _, s := range p.Sample {
-		fn, file := allocator(s)
-		g := sums[fn]
-		g.Function, g.File = fn, file
+		fn, caller := allocator(s)
+		site := allocationSite{fn.Name, caller.Name}
+		g := sums[site]
+		g.Function, g.File = fn.Name, fn.Filename
+		g.Caller, g.CallerFile = caller.Name, caller.Filename
 		g.After += s.Value[index]
-		sums[fn] = g
+		sums[site] = g
 	}
 	return sums, nil
 }
 
-// allocator returns the function that made a sample's allocation: the
-// innermost frame outside the runtime, or the innermost frame when the
-// runtime allocated on its own.
-func allocator(s *profile.Sample) (function, file string) {
-	var innermost *profile.Function
+// allocator returns the function that made a sample's allocation, the
+// innermost frame outside the runtime or the innermost frame when the
+// runtime allocated on its own, and, when that function is the standard
+// library's, the innermost frame outside the library (zero when none is).
+func allocator(s *profile.Sample) (function, caller profile.Function) {
+	var innermost, found *profile.Function
 	for _, loc := range s.Location {
 		// Lines run from the innermost inlined function outwards.
 		for _, line := range loc.Line {
 			fn := line.Function
-			if fn == nil {
+			switch {
+			case fn == nil:
+				continue
+			case found != nil:
+				if !inStandardLibrary(fn.Name) {
+					return *found, *fn
+				}
 				continue
 			}
 			if innermost == nil {
 				innermost = fn
 			}
 			if !strings.HasPrefix(fn.Name, "runtime.") {
-				return fn.Name, fn.Filename
+				if !inStandardLibrary(fn.Name) {
+					return *fn, profile.Function{}
+				}
+				found = fn
 			}
 		}
 	}
-	if innermost == nil {
-		return "(unknown)", ""
+	switch {
+	case found != nil:
+		return *found, profile.Function{}
+	case innermost != nil:
+		return *innermost, profile.Function{}
 	}
-	return innermost.Name, innermost.Filename
+	return profile.Function{Name: "(unknown)"}, profile.Function{}
+}
+
+// inStandardLibrary reports whether a function named as profiles name them,
+// "context.WithDeadlineCause" or "github.com/hibiken/asynq.(*processor).exec",
+// is in Go's standard library. Its package path is the name up to the first
+// dot after the last slash; the library's paths are those whose first
+// element has no dot, but for main and the elements "example" and "test",
+// which Go's module reference leaves to users. A module of the user's own
+// named otherwise without a dot reads as the library: its lines then name
+// their caller besides.
+func inStandardLibrary(function string) bool {
+	pkg := function
+	slash := strings.LastIndexByte(pkg, '/')
+	if dot := strings.IndexByte(pkg[slash+1:], '.'); dot >= 0 {
+		pkg = pkg[:slash+1+dot]
+	}
+	first, _, _ := strings.Cut(pkg, "/")
+	switch first {
+	case "main", "example", "test":
+		return false
+	}
+	return !strings.Contains(first, ".")
 }
 
 // FormatGrowth words the top entries of a HeapGrowth for a failure message,
@@ -140,6 +195,12 @@ func FormatGrowth(grown []Growth, top int) string {
 		fmt.Fprintf(&b, "\n  %*s  %s", width, bytesize.FormatSigned(g.Delta()), g.Function)
 		if g.File != "" {
 			fmt.Fprintf(&b, " (%s)", g.File)
+		}
+		if g.Caller != "" {
+			fmt.Fprintf(&b, ", called by %s", g.Caller)
+			if g.CallerFile != "" {
+				fmt.Fprintf(&b, " (%s)", g.CallerFile)
+			}
 		}
 	}
 	if rest := len(grown) - len(shown); rest > 0 {
