@@ -131,22 +131,53 @@ func lastLine(s string) string {
 	return strings.TrimSpace(lines[len(lines)-1])
 }
 
-// InstallationEpilogue returns the epilogue for Import that prints, as its
-// last two lines, the version of package (its __version__, or "unknown")
-// and the directory it was imported from; ParseInstallation reads them.
-func InstallationEpilogue(pkg string) string {
-	return fmt.Sprintf(`import os as _os, %[1]s as _pkg
-print(getattr(_pkg, "__version__", "unknown"))
-print(_os.path.dirname(_pkg.__file__))
-`, pkg)
+// packageLine starts each line that InstallationEpilogue prints, so that
+// ParseInstallation tells them from what the imported modules printed.
+const packageLine = "leakspec-package\t"
+
+// Package is a Python package as an interpreter imported it.
+type Package struct {
+	// Name is the package's import name, such as "kombu".
+	Name string
+	// Version is its __version__, or "unknown" when it has none.
+	Version string
+	// Path is the directory it was imported from.
+	Path string
 }
 
-// ParseInstallation returns the version and directory that the epilogue of
-// InstallationEpilogue printed as the last two of lines; ok is false when
-// there are fewer than two.
-func ParseInstallation(lines []string) (version, path string, ok bool) {
-	if len(lines) < 2 {
-		return "", "", false
+// InstallationEpilogue returns the epilogue for Import that prints a line
+// for each of packages, in order: its name, version (its __version__, or
+// "unknown") and the directory it was imported from. A package that cannot
+// be imported is left out; one that Import's modules imported already is
+// only looked up. ParseInstallation reads the lines.
+func InstallationEpilogue(packages ...string) string {
+	quoted := make([]string, len(packages))
+	for i, p := range packages {
+		quoted[i] = fmt.Sprintf("%q", p)
 	}
-	return lines[len(lines)-2], lines[len(lines)-1], true
+	// The line begins with packageLine, a tab in Python's escape.
+	return fmt.Sprintf(`import importlib as _il, os as _os
+for _name in [%s]:
+    try:
+        _pkg = _il.import_module(_name)
+    except Exception:
+        continue
+    print("leakspec-package\t%%s\t%%s\t%%s" %% (_name, getattr(_pkg, "__version__", "unknown"), _os.path.dirname(_pkg.__file__)))
+`, strings.Join(quoted, ", "))
+}
+
+// ParseInstallation returns the packages that the epilogue of
+// InstallationEpilogue printed among lines, in its order.
+func ParseInstallation(lines []string) []Package {
+	var packages []Package
+	for _, line := range lines {
+		fields, ok := strings.CutPrefix(line, packageLine)
+		if !ok {
+			continue
+		}
+		name, rest, _ := strings.Cut(fields, "\t")
+		version, path, _ := strings.Cut(rest, "\t")
+		packages = append(packages, Package{Name: name, Version: version, Path: path})
+	}
+	return packages
 }

@@ -165,3 +165,28 @@ func TestLastLine(t *testing.T) {
 		}
 	}
 }
+
+func TestInstallationEpilogue(t *testing.T) {
+	if _, err := os.Stat(python); err != nil {
+		t.Skipf("%s is needed to run the epilogue: %v", python, err)
+	}
+	dir := modules(t, map[string]string{
+		"chatty":   "print('chatty 1.0 from nowhere')\n__version__ = '1.0'\n",
+		"unversed": "",
+		"broken":   "raise RuntimeError('no config')\n",
+	})
+	lines, err := Import(context.Background(), python, Env(dir), []string{"chatty"},
+		InstallationEpilogue("chatty", "absent_package", "broken", "unversed"))
+	if err != nil {
+		t.Fatalf("Import: %v", err)
+	}
+	// What a module prints is not a package line; a package that cannot be
+	// imported, for want of it or for its error, is left out.
+	want := []Package{
+		{Name: "chatty", Version: "1.0", Path: dir},
+		{Name: "unversed", Version: "unknown", Path: dir},
+	}
+	if got := ParseInstallation(lines); !slices.Equal(got, want) {
+		t.Errorf("ParseInstallation(%q) = %+v, want %+v", lines, got, want)
+	}
+}

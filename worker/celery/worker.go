@@ -222,7 +222,7 @@ func (opts WorkerOptions) Start(ctx context.Context, d worker.Defaults) (*Worker
 // fail with a traceback in its log. A missing Celery matches
 // worker.ErrNotInstalled.
 func checkCelery(ctx context.Context, python string, env []string) (worker.Installation, error) {
-	lines, err := pyproc.Import(ctx, python, env, []string{"celery", "redis"}, pyproc.InstallationEpilogue("celery"))
+	lines, err := pyproc.Import(ctx, python, env, []string{"celery", "redis"}, pyproc.InstallationEpilogue("celery", "kombu", "billiard", "redis"))
 	var importErr *pyproc.ImportError
 	switch {
 	case errors.As(err, &importErr):
@@ -231,8 +231,8 @@ func checkCelery(ctx context.Context, python string, env []string) (worker.Insta
 	}
 	// Any other failure, a missing interpreter included, shows again in
 	// the worker's own words when it starts.
-	if version, path, ok := pyproc.ParseInstallation(lines); err == nil && ok {
-		return worker.Installation{System: "celery", Version: version, Path: path}, nil
+	if inst, ok := worker.PythonInstallation("celery", lines); err == nil && ok {
+		return inst, nil
 	}
 	return worker.Installation{}, nil
 }

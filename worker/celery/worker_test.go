@@ -160,6 +160,13 @@ func TestWorkerRunsTasksFromGo(t *testing.T) {
 			if got := w.Installed(); got.System != "celery" || filepath.Base(got.Path) != "celery" || got.Version == "" || got.Version == "unknown" {
 				t.Errorf("Installed() = %+v, want celery at some version from a directory named celery", got)
 			}
+			var deps []string
+			for _, d := range w.Installed().Dependencies {
+				deps = append(deps, d.Name)
+			}
+			if want := []string{"kombu", "billiard", "redis"}; !slices.Equal(deps, want) {
+				t.Errorf("Installed().Dependencies name %q, want %q", deps, want)
+			}
 			events := &eventLog{}
 			w.Tasks.RecordTo(events)
 			counts, err := w.Tasks.WaitDone(untilExit(t, w), len(tasks))

@@ -43,9 +43,9 @@ func checkImports(ctx context.Context, python, dir string, env []string, module 
 	if module != "" {
 		modules = append(modules, module)
 	}
-	lines, err := pyproc.Import(ctx, python, env, modules, pyproc.InstallationEpilogue("dramatiq"))
-	if version, path, ok := pyproc.ParseInstallation(lines); err == nil && ok {
-		return Installation{System: "dramatiq", Version: version, Path: path}, nil
+	lines, err := pyproc.Import(ctx, python, env, modules, pyproc.InstallationEpilogue("dramatiq", "redis"))
+	if inst, ok := worker.PythonInstallation("dramatiq", lines); err == nil && ok {
+		return inst, nil
 	}
 
 	var (

@@ -191,8 +191,12 @@ func TestProbeFindsDramatiqOnTheCallersPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (Installation{System: "dramatiq", Version: "9.9.9", Path: filepath.Join(fake, "dramatiq")}); inst != want {
-		t.Errorf("Probe = %+v, want %+v", inst, want)
+	if inst.System != "dramatiq" || inst.Version != "9.9.9" || inst.Path != filepath.Join(fake, "dramatiq") {
+		t.Errorf("Probe = %+v, want dramatiq 9.9.9 from %s", inst, filepath.Join(fake, "dramatiq"))
+	}
+	// redis-py, which its broker imports, is named with it.
+	if deps := inst.Dependencies; len(deps) != 1 || deps[0].Name != "redis" || filepath.Base(deps[0].Path) != "redis" {
+		t.Errorf("Probe's dependencies = %+v, want redis-py alone", deps)
 	}
 }
 

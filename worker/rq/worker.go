@@ -140,7 +140,7 @@ func (opts WorkerOptions) Start(ctx context.Context, d worker.Defaults) (*Worker
 // RQ itself, and returns the RQ it imported, or says in one sentence what
 // to fix when one fails.
 func checkImports(ctx context.Context, python, dir string, env []string, modules []string) (worker.Installation, error) {
-	lines, err := pyproc.Import(ctx, python, env, modules, pyproc.InstallationEpilogue("rq"))
+	lines, err := pyproc.Import(ctx, python, env, modules, pyproc.InstallationEpilogue("rq", "redis"))
 	var (
 		importErr     *pyproc.ImportError
 		unfinishedErr *pyproc.UnfinishedError
@@ -148,11 +148,11 @@ func checkImports(ctx context.Context, python, dir string, env []string, modules
 	)
 	switch {
 	case err == nil:
-		version, path, ok := pyproc.ParseInstallation(lines)
+		inst, ok := worker.PythonInstallation("rq", lines)
 		if !ok {
 			return worker.Installation{}, fmt.Errorf("start rq worker: %s imported %s but did not say which RQ it imported: %q", python, strings.Join(modules, ", "), strings.Join(lines, "\n"))
 		}
-		return worker.Installation{System: "rq", Version: version, Path: path}, nil
+		return inst, nil
 	case errors.Is(err, pyproc.ErrNoInterpreter):
 		return worker.Installation{}, fmt.Errorf("start rq worker: cannot find the Python interpreter %s; set the interpreter to a Python 3 with RQ, such as %s (Debian's python3-rq)", python, DefaultPython)
 	case errors.As(err, &unfinishedErr):

@@ -402,7 +402,10 @@ func TestStartWorkerSaysWhichRQItRuns(t *testing.T) {
 			if got.System != "rq" || got.Path != tt.path || got.Version == "" || got.Version == "unknown" {
 				t.Errorf("Installed() = %+v, want rq at some version from %s", got, tt.path)
 			}
-			if want := "rq " + got.Version + " from " + tt.path; got.String() != want {
+			if deps := got.Dependencies; len(deps) != 1 || deps[0].Name != "redis" || filepath.Base(deps[0].Path) != "redis" {
+				t.Fatalf("Installed().Dependencies = %+v, want redis-py alone", deps)
+			}
+			if want := "rq " + got.Version + " from " + tt.path + ", with " + got.Dependencies[0].String(); got.String() != want {
 				t.Errorf("String() = %q, want %q", got.String(), want)
 			}
 		})
