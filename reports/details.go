@@ -92,6 +92,11 @@ func figureList(spec SpecSummary) [][2]string {
 		if budget > 0 {
 			add("budget", "+"+bytesize.Format(budget))
 		}
+		if series := judgedSeries(spec.Judgments); series != "" && budget > 0 {
+			// The figures stay the tree's RSS, comparable from spec to spec;
+			// the verdict and the plot's checks are on the series judged.
+			add("judged on", string(series)+"; the figures above are of the tree's RSS")
+		}
 		if limit > 0 {
 			add("limit", bytesize.Format(limit))
 		}
@@ -144,7 +149,7 @@ pre { background: #f6f8fa; padding: .8em; overflow-x: auto; font-size: .85em; }
 {{if .Figures}}<h2>Figures</h2>
 <dl>{{range .Figures}}<dt>{{index . 0}}</dt><dd>{{index . 1}}</dd>{{end}}</dl>{{end}}
 {{if .Judgments}}<h2>Judgments</h2>
-<ul>{{range .Judgments}}<li>memory should {{.Expectation}}: {{if .Met}}it did{{else}}it did not{{end}}{{if .Leak}} (a known leak, expected to be caught){{end}}</li>{{end}}</ul>{{end}}
+<ul>{{range .Judgments}}<li>memory should {{.Expectation}}{{with .Series}}, judged on {{.}}{{end}}: {{if .Met}}it did{{else}}it did not{{end}}{{if .Leak}} (a known leak, expected to be caught){{end}}</li>{{end}}</ul>{{end}}
 {{if .Baseline}}<h2>Baseline comparison</h2>
 <p>Against {{.Baseline.Baseline}}, {{len .Baseline.History}} earlier runs.</p>
 <table><tr><th>figure</th><th>now</th><th>baseline</th><th>allowed</th><th></th></tr>

@@ -191,6 +191,9 @@ func caseProperties(dir, suite string, spec SpecSummary, sr types.SpecReport) []
 		if budget > 0 {
 			add("budget_mb", mbValue(float64(budget)))
 		}
+		if series := judgedSeries(spec.Judgments); series != "" {
+			add("judged_on", string(series))
+		}
 		if limit > 0 {
 			add("limit_mb", mbValue(float64(limit)))
 		}

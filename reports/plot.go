@@ -127,16 +127,24 @@ func drawPlot(rec recording.Recording, spec SpecSummary) (*plot.Plot, *plot.Lege
 	if spec.Figures != nil {
 		planned = time.Duration(spec.Figures.PlannedS * float64(time.Second))
 	}
-	f, env, _ := readFigures(rec, planned)
+	// The axes hold the whole recording; the peaks, trend, band and level
+	// are drawn on the measure the budget judged, PSS for a forked pool.
+	whole, _, _ := readFigures(rec, planned)
+	series := judgedSeries(spec.Judgments)
+	judgedRec := rec
+	if series != "" {
+		judgedRec = rec.Series(series)
+	}
+	f, env, _ := readFigures(judgedRec, planned)
 	budget, limit := growthBudget(spec.Judgments)
 	// The band needs the early level, which is read with the trend.
 	banded := budget > 0 && f.Slope != nil
-	top := mbOf(f.Peak)
+	top := mbOf(max(whole.Peak, f.Peak))
 	var judged stats.Plateau
 	if f.Slope != nil {
 		judged = stats.JudgePlateau(env, float64(budget), stats.DefaultConfidence, planned)
-		if since, ok := rec.IdleSince(); ok {
-			at, v := samples(rec)
+		if since, ok := judgedRec.IdleSince(); ok {
+			at, v := samples(judgedRec)
 			judged = judged.SettledIdle(at, v, since)
 		}
 	}
@@ -151,10 +159,10 @@ func drawPlot(rec recording.Recording, spec SpecSummary) (*plot.Plot, *plot.Lege
 		top = max(top, mbOf(limit))
 	}
 	top = max(top*1.08, 1)
-	end := max(f.DurationS, 1)
+	end := max(whole.DurationS, 1)
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, end, 0, top
 
-	warmUp := min(f.WarmUpS, end)
+	warmUp := min(whole.WarmUpS, end)
 	shade, err := plotter.NewPolygon(rect(0, warmUp, 0, top))
 	if err != nil {
 		return nil, nil, err
@@ -210,7 +218,7 @@ func drawPlot(rec recording.Recording, spec SpecSummary) (*plot.Plot, *plot.Lege
 		legend.Add(detail.name, line, points)
 	}
 
-	if err := addPeaks(p, &legend, env); err != nil {
+	if err := addPeaks(p, &legend, env, series); err != nil {
 		return nil, nil, err
 	}
 	if f.Slope != nil {
@@ -223,7 +231,7 @@ func drawPlot(rec recording.Recording, spec SpecSummary) (*plot.Plot, *plot.Lege
 			return nil, nil, err
 		}
 	}
-	if err := addStop(p, &legend, rec, f, top); err != nil {
+	if err := addStop(p, &legend, rec, whole, top); err != nil {
 		return nil, nil, err
 	}
 
@@ -246,7 +254,7 @@ func drawPlot(rec recording.Recording, spec SpecSummary) (*plot.Plot, *plot.Lege
 
 // addPeaks marks the peak of each window that counts, at the window's
 // middle, where the matchers place it to fit their trend.
-func addPeaks(p *plot.Plot, legend *plot.Legend, env stats.Envelope) error {
+func addPeaks(p *plot.Plot, legend *plot.Legend, env stats.Envelope, series recording.Series) error {
 	minutes, peaks := env.Peaks()
 	if len(peaks) == 0 {
 		return nil
@@ -265,7 +273,11 @@ func addPeaks(p *plot.Plot, legend *plot.Legend, env stats.Envelope) error {
 	if env.Points < len(env.Windows) {
 		n = fmt.Sprintf("%d of %d", env.Points, len(env.Windows))
 	}
-	legend.Add(fmt.Sprintf("peaks of %s windows", n), marks)
+	label := fmt.Sprintf("peaks of %s windows", n)
+	if series != "" {
+		label = string(series) + " " + label
+	}
+	legend.Add(label, marks)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -299,4 +300,39 @@ func svgLength(t *testing.T, s, attr string) float64 {
 		t.Fatalf("%s%s: %v", attr, rest[:end], err)
 	}
 	return v
+}
+
+func TestWritePlotsDrawsTheChecksOnTheSeriesJudged(t *testing.T) {
+	// A forked pool whose summed RSS climbs with the pages its children
+	// share, while its PSS, the series its spec judged, saws level.
+	rec := recording.Recording{Name: "a pool", Interval: 100 * time.Millisecond, SlowInterval: 100 * time.Millisecond}
+	for i := range 300 {
+		at := time.Duration(i) * 100 * time.Millisecond
+		saw := uint64(i%10) * 1_000_000
+		rec.Samples = append(rec.Samples, recording.Sample{
+			At: at, RSS: 100_000_000 + uint64(i)*1_000_000 + saw, PSS: 50_000_000 + saw, USS: 40_000_000 + saw,
+			Detailed: true, Processes: 3,
+		})
+	}
+	rec.Duration = 30 * time.Second
+	for series, want := range map[recording.Series][]string{
+		recording.PSS: {">PSS peaks of 11 windows<", ">trend +0.0 MB over 24 s,<"},
+		"":            {">peaks of 12 windows<", ": too steep<"},
+	} {
+		judgments := []Judgment{{Expectation: "plateau within 32.0 MB", Budget: 32_000_000, Series: series}}
+		stem := filepath.Join(t.TempDir(), "pool")
+		if err := WritePlots(stem, rec, SpecSummary{Name: "a pool", Verdict: "pass", Judgments: judgments}); err != nil {
+			t.Fatal(err)
+		}
+		_, svgPath := PlotPaths(stem)
+		data, err := os.ReadFile(svgPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, text := range want {
+			if !strings.Contains(string(data), text) {
+				t.Errorf("judged on %q, the plot does not say %q: %s", series, text, strings.Join(regexp.MustCompile(`>[^<>]*(peaks|trend)[^<>]*<`).FindAllString(string(data), -1), " "))
+			}
+		}
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/leakspec/leakspec/worker/recording"
 )
 
 // Judgment is one assertion a spec made about its recording, as the reports
@@ -22,6 +24,9 @@ type Judgment struct {
 	// Leak says that the spec expected the matcher to fail: a positive
 	// control, whose known leak must be caught.
 	Leak bool `json:"leak,omitempty"`
+	// Series is the measure the matcher judged, such as PSS for a forked
+	// pool; empty for the tree's RSS.
+	Series recording.Series `json:"series,omitempty"`
 }
 
 // Verdicts, as the first word of a Verdict.
@@ -88,6 +93,22 @@ func growthBudget(judgments []Judgment) (budget, limit uint64) {
 		}
 	}
 	return budget, limit
+}
+
+// judgedSeries returns the measure of the judgment with the tightest
+// budget, whose band a plot draws; empty for the tree's RSS, or when no
+// judgment has a budget.
+func judgedSeries(judgments []Judgment) recording.Series {
+	var (
+		series recording.Series
+		budget uint64
+	)
+	for _, j := range judgments {
+		if j.Budget > 0 && (budget == 0 || j.Budget < budget) {
+			series, budget = j.Series, j.Budget
+		}
+	}
+	return series
 }
 
 // ExpectsLeak reports whether a spec asserted a leak: a positive control,

@@ -81,6 +81,9 @@ type Recording struct {
 	// Aborted says why the worker was stopped before the scenario ended,
 	// for instance because it crossed the ceiling; empty when it was not.
 	Aborted string `json:"aborted,omitempty"`
+	// Measure is what the samples' RSS field carries in a copy that Series
+	// made, such as PSS; empty for the tree's RSS itself.
+	Measure Series `json:"measure,omitempty"`
 }
 
 // Peak returns the highest tree RSS sampled, or 0 for an empty recording.

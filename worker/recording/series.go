@@ -33,7 +33,8 @@ const (
 // samples that remain. For HeapLive only the samples that carry the Go
 // runtime's figures are kept (a worker that is not a Go worker serving
 // leakspec's endpoint has none), with PSS and USS cleared. For RSS the copy holds every sample as it is. The
-// copy's Name says which measure it carries, as in "spec text [PSS]".
+// copy's Name says which measure it carries, as in "spec text [PSS]", and
+// so does its Measure.
 // Events, Aborted and the rest are kept; the Ceiling still applies to RSS.
 // A recording without detailed samples yields a copy without samples, which
 // the matchers refuse to judge rather than pass.
@@ -45,6 +46,7 @@ func (r Recording) Series(s Series) Recording {
 		return out
 	}
 	out.Name = r.Name + " [" + string(s) + "]"
+	out.Measure = s
 	if s != HeapLive {
 		out.Interval = r.SlowInterval
 	}

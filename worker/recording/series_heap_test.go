@@ -32,6 +32,7 @@ func TestHeapLiveJudgesTheRuntimeSeries(t *testing.T) {
 		},
 		Events:  []Event{{At: time.Second, Name: "enqueued"}},
 		Aborted: "killed",
+		Measure: HeapLive,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Series(HeapLive) =\n%+v\nwant\n%+v", got, want)

@@ -42,7 +42,7 @@ func TestSeriesPSSKeepsDetailedSamplesWithPSSAsRSS(t *testing.T) {
 	if pss.Interval != rec.SlowInterval {
 		t.Errorf("Interval = %v, want the slow interval %v", pss.Interval, rec.SlowInterval)
 	}
-	if pss.Name != "spec [PSS]" || pss.Aborted != "killed" || pss.Count("retry") != 1 || pss.Ceiling != rec.Ceiling {
+	if pss.Name != "spec [PSS]" || pss.Measure != PSS || pss.Aborted != "killed" || pss.Count("retry") != 1 || pss.Ceiling != rec.Ceiling {
 		t.Errorf("the copy lost what it carries: %+v", pss)
 	}
 	// The original is untouched.
