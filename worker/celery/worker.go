@@ -48,7 +48,11 @@ type WorkerOptions struct {
 	App string
 	// RedisURL is the broker. The worker gets it as CELERY_BROKER_URL,
 	// which Celery prefers to any broker_url the app configures, so the
-	// worker never talks to another server. Required.
+	// worker never talks to another server. Required by StartWorker;
+	// fixtures.Start fills it with the suite's Redis. An app that uses a
+	// result backend names it: the same Redis, as
+	// backend=os.environ["CELERY_BROKER_URL"], or CELERY_RESULT_BACKEND in
+	// the PythonEnv's Env.
 	RedisURL string
 	// Pool is Solo when empty. Concurrency is the number of children of a
 	// Prefork pool, required with it; Solo ignores it.
