@@ -43,7 +43,7 @@ type WorkerOptions struct {
 	// the worker's own loop keeps in the parent, job after job, does (RQ
 	// 2.x kept an Execution per job in the parent until rq#2434). The horse
 	// shares the parent's pages: judge a forking worker on PSS. A fork per
-	// job makes it slow, about 16 no-op jobs a second on 2 cores.
+	// job makes it slow: 15 to 25 no-op jobs a second on 2 cores.
 	Forking bool
 	// Scheduler starts RQ's scheduler with the worker, which jobs need
 	// when they retry after a non-zero RetryInterval.
