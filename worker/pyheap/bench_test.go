@@ -24,7 +24,7 @@ func BenchmarkChurnJobs(b *testing.B) {
 		name   string
 		probe  bool
 		frames int
-	}{{"no-probe", false, 0}, {"idle", true, 0}, {"tracing-1-frame", true, 1}, {"tracing-3-frames", true, 3}, {"tracing-8-frames", true, 8}} {
+	}{{"no-probe", false, 0}, {"idle", true, 0}, {"tracing-1-frame", true, 1}, {"tracing-3-frames", true, 3}, {"tracing-5-frames", true, 5}, {"tracing-8-frames", true, 8}} {
 		b.Run(mode.name, func(b *testing.B) {
 			rdb := redistest.Client(b)
 			cmd := rq.WorkerCommand(rq.WorkerOptions{

@@ -34,6 +34,11 @@ type Frame struct {
 	File string `json:"file"`
 	Line int    `json:"line"`
 	Code string `json:"code,omitempty"`
+	// Stdlib says that File is Python's standard library. Rel is, for a
+	// file outside it, its path from the sys.path entry it was imported
+	// from, such as "kombu/utils/json.py".
+	Stdlib bool   `json:"stdlib,omitempty"`
+	Rel    string `json:"rel,omitempty"`
 }
 
 // String is "file.py:12", the file's base name.

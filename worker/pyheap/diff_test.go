@@ -93,3 +93,49 @@ func TestTextSaysASmallRSSGrowthIsWithinItsNoise(t *testing.T) {
 		t.Errorf("Text() =\n%s\nwant it to end with\n%s", got, want)
 	}
 }
+
+func TestTracebackSkipsTheStandardLibraryToItsCaller(t *testing.T) {
+	decoded := []Frame{
+		{File: "/usr/lib/python3.11/json/decoder.py", Line: 353, Code: "obj, end = self.scan_once(s, idx)", Stdlib: true},
+		{File: "/usr/lib/python3.11/json/decoder.py", Line: 337, Stdlib: true},
+		{File: "/usr/lib/python3.11/json/__init__.py", Line: 346, Stdlib: true},
+		{File: "/usr/lib/python3/dist-packages/kombu/utils/json.py", Line: 70, Code: "return _loads(s)", Rel: "kombu/utils/json.py"},
+		{File: "/usr/lib/python3/dist-packages/celery/backends/redis.py", Line: 120, Rel: "celery/backends/redis.py"},
+		{File: "/usr/lib/python3/dist-packages/celery/backends/asynchronous.py", Line: 200, Rel: "celery/backends/asynchronous.py"},
+	}
+	for _, tt := range []struct {
+		frames []Frame
+		want   string
+	}{
+		{decoded, "decoder.py:353 (obj, end = self.scan_once(s, idx)) <- 2 frames in the standard library <- kombu/utils/json.py:70 (return _loads(s)) <- celery/backends/redis.py:120"},
+		// A caller right above the library is not a skip.
+		{decoded[2:], "__init__.py:346 <- kombu/utils/json.py:70 (return _loads(s)) <- celery/backends/redis.py:120"},
+		// Nothing outside the library among the frames kept: as they are.
+		{decoded[:3], "decoder.py:353 (obj, end = self.scan_once(s, idx)) <- decoder.py:337 <- __init__.py:346"},
+		// Code of the worker's own is read as before, by base names.
+		{decoded[3:], "json.py:70 (return _loads(s)) <- redis.py:120 <- asynchronous.py:200"},
+		{nil, "an unknown site"},
+	} {
+		if got := traceback(tt.frames, 3); got != tt.want {
+			t.Errorf("traceback =\n%s\nwant\n%s", got, tt.want)
+		}
+	}
+}
+
+func TestTextSaysWhenEveryFrameKeptIsTheStandardLibrarys(t *testing.T) {
+	decoded := []Frame{
+		{File: "/usr/lib/python3.11/json/decoder.py", Line: 353, Code: "obj, end = self.scan_once(s, idx)", Stdlib: true},
+		{File: "/usr/lib/python3.11/json/decoder.py", Line: 337, Stdlib: true},
+		{File: "/usr/lib/python3.11/json/__init__.py", Line: 346, Stdlib: true},
+	}
+	r := &Report{
+		Before:       &Snapshot{Processes: []ProcessSnapshot{{Tracing: true}}},
+		Growth:       []Growth{{Frames: decoded, SizeDiff: 65_600_000, CountDiff: 50287}},
+		TracedGrowth: 65_600_000,
+	}
+	want := "+65.6 MB in +50287 blocks at decoder.py:353 (obj, end = self.scan_once(s, idx)) <- decoder.py:337 <- __init__.py:346\n" +
+		"  all 3 frames kept are Python's standard library: trace more, fixtures.TraceHeapFrames(6), to reach the code that asked it for this memory"
+	if got := r.Text(); got != want {
+		t.Errorf("Text() =\n%s\nwant\n%s", got, want)
+	}
+}

@@ -85,11 +85,17 @@ func waitProbes(t testing.TB, probe *pyheap.Probe, n int) []int {
 // returns the report.
 func heapReport(t *testing.T, s system, fn string, n, mb int) *pyheap.Report {
 	t.Helper()
+	return heapReportFrames(t, s, fn, n, mb, 0)
+}
+
+// heapReportFrames is heapReport tracing frames frames (0: the default).
+func heapReportFrames(t *testing.T, s system, fn string, n, mb, frames int) *pyheap.Report {
+	t.Helper()
 	probe := installProbe(t)
 	run := s.start(t, probe)
 	run("drop", 6, 1)
 	ctx := t.Context()
-	if err := probe.Start(ctx, 0); err != nil {
+	if err := probe.Start(ctx, frames); err != nil {
 		t.Fatal(err)
 	}
 	before, err := probe.Snapshot(ctx, "before")
@@ -135,6 +141,20 @@ func testKeep(t *testing.T, s system) {
 	}
 	if report.CyclicGarbage() {
 		t.Errorf("CyclicGarbage() = true for memory a module global keeps")
+	}
+}
+
+func TestKeepDecodedNamesWhoCalledTheStandardLibrary(t *testing.T) {
+	// json.loads spends the 3 frames kept by default inside the library.
+	report := heapReport(t, systems[0], "keep_decoded", 10, 1)
+	want := "  all 3 frames kept are Python's standard library: trace more, fixtures.TraceHeapFrames(6), to reach the code that asked it for this memory"
+	if text := report.Text(); !strings.Contains(text, want) {
+		t.Errorf("Text() lacks %q:\n%s", want, text)
+	}
+	report = heapReportFrames(t, systems[0], "keep_decoded", 10, 1, 6)
+	want = fmt.Sprintf(" <- 2 frames in the standard library <- heap_jobs.py:%d (_kept.append(json.loads(payload))) <- ", lineOf(t, "_kept.append(json.loads("))
+	if text := report.Text(); !strings.Contains(text, want) {
+		t.Errorf("with 6 frames, Text() lacks %q:\n%s", want, text)
 	}
 }
 

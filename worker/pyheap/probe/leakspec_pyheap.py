@@ -25,6 +25,7 @@ import json
 import os
 import socket
 import sys
+import sysconfig
 import threading
 import tracemalloc
 
@@ -162,13 +163,18 @@ def _snapshot(path, top):
     sites = []
     if tracemalloc.is_tracing():
         stats = _sites(tracemalloc.take_snapshot())
-        sources = {}
+        sources, places = {}, {}
         for n, (size, count, frames) in enumerate(stats[:top]):
-            frames = [{"file": f, "line": line} for f, line in frames]
+            frames = [_frame(places, f, line) for f, line in frames]
             if frames and n < 50:
                 frames[0]["code"] = _source_line(sources, frames[0]["file"], frames[0]["line"])
+                # Memory the standard library allocated (json.loads' objects)
+                # was asked for by the first frame outside it: its line too.
+                caller = next((f for f in frames if not f.get("stdlib")), None)
+                if frames[0].get("stdlib") and caller is not None:
+                    caller["code"] = _source_line(sources, caller["file"], caller["line"])
             sites.append({"size": size, "count": count, "frames": frames})
-        del sources
+        del sources, places
         out["sites_total"] = len(stats)
         del stats
     out["sites"] = sites
@@ -177,6 +183,38 @@ def _snapshot(path, top):
         json.dump(out, f)
     os.replace(tmp, path)
     return {k: v for k, v in out.items() if k != "sites"}
+
+
+def _frame(places, path, line):
+    """A frame as the report reads it: its file and line, whether the file
+    is Python's standard library, and otherwise its path from the sys.path
+    entry it was imported from ("kombu/utils/json.py"), which a base name
+    alone would confuse with the library's json. places caches both by
+    file."""
+    place = places.get(path)
+    if place is None:
+        place = places[path] = _place(path)
+    frame = {"file": path, "line": line}
+    stdlib, rel = place
+    if stdlib:
+        frame["stdlib"] = True
+    elif rel:
+        frame["rel"] = rel
+    return frame
+
+
+def _place(path):
+    if path.startswith(_STDLIB) and "-packages" + os.sep not in path:
+        return True, ""
+    best = ""
+    for entry in sys.path:
+        entry = os.path.join(os.path.abspath(entry or os.curdir), "")
+        if path.startswith(entry) and len(entry) > len(best):
+            best = entry
+    return False, path[len(best):] if best else ""
+
+
+_STDLIB = tuple({os.path.join(sysconfig.get_paths()[name], "") for name in ("stdlib", "platstdlib")})
 
 
 def _sites(snap):

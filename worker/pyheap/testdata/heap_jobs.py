@@ -6,6 +6,7 @@ refers, through its traceback, to the frame that refers to the exception.
 """
 
 import gc
+import json
 
 _kept = []
 
@@ -18,6 +19,15 @@ class Holder(Exception):
 
 def keep(mb):
     _kept.append(bytearray(mb << 20))
+    return len(_kept)
+
+
+def keep_decoded(mb):
+    """Keep what json.loads decoded, about mb MiB of small strings: memory
+    the standard library allocated for this caller, as a result backend's
+    buffer of decoded messages holds it."""
+    payload = json.dumps(["%1000d" % i for i in range(mb * 1024)])
+    _kept.append(json.loads(payload))
     return len(_kept)
 
 
