@@ -39,6 +39,7 @@ var (
 	rssColor    = color.NRGBA{R: 0x1f, G: 0x77, B: 0xb4, A: 0xff}
 	pssColor    = color.NRGBA{R: 0xff, G: 0x7f, B: 0x0e, A: 0xff}
 	ussColor    = color.NRGBA{R: 0x94, G: 0x67, B: 0xbd, A: 0xff}
+	heapColor   = color.NRGBA{R: 0x17, G: 0xbe, B: 0xcf, A: 0xff}
 	warmUpColor = color.NRGBA{R: 0x80, G: 0x80, B: 0x80, A: 0x30}
 	budgetColor = color.NRGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0x40}
 	limitColor  = color.NRGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff}
@@ -183,12 +184,15 @@ func drawPlot(rec recording.Recording, spec SpecSummary) (*plot.Plot, *plot.Lege
 	}
 
 	rss := make(plotter.XYs, len(rec.Samples))
-	var pss, uss plotter.XYs
+	var pss, uss, heap plotter.XYs
 	for i, s := range rec.Samples {
 		rss[i] = plotter.XY{X: s.At.Seconds(), Y: mbOf(s.RSS)}
 		if s.Detailed {
 			pss = append(pss, plotter.XY{X: s.At.Seconds(), Y: mbOf(s.PSS)})
 			uss = append(uss, plotter.XY{X: s.At.Seconds(), Y: mbOf(s.USS)})
+		}
+		if s.GoRuntime {
+			heap = append(heap, plotter.XY{X: s.At.Seconds(), Y: mbOf(s.HeapLive)})
 		}
 	}
 	if len(rss) > 0 {
@@ -204,7 +208,7 @@ func drawPlot(rec recording.Recording, spec SpecSummary) (*plot.Plot, *plot.Lege
 		name string
 		xys  plotter.XYs
 		c    color.Color
-	}{{"PSS", pss, pssColor}, {"USS", uss, ussColor}} {
+	}{{"PSS", pss, pssColor}, {"USS", uss, ussColor}, {"live heap", heap, heapColor}} {
 		if len(detail.xys) == 0 {
 			continue
 		}
@@ -275,7 +279,9 @@ func addPeaks(p *plot.Plot, legend *plot.Legend, env stats.Envelope, series reco
 	}
 	label := fmt.Sprintf("peaks of %s windows", n)
 	if series != "" {
-		label = string(series) + " " + label
+		// On two lines, as the legend's other long entries: "live heap
+		// peaks of 6 of 7 windows" is wider than the legend's strip.
+		label = fmt.Sprintf("%s peaks\n  of %s windows", series, n)
 	}
 	legend.Add(label, marks)
 	return nil

@@ -311,12 +311,14 @@ func TestWritePlotsDrawsTheChecksOnTheSeriesJudged(t *testing.T) {
 		saw := uint64(i%10) * 1_000_000
 		rec.Samples = append(rec.Samples, recording.Sample{
 			At: at, RSS: 100_000_000 + uint64(i)*1_000_000 + saw, PSS: 50_000_000 + saw, USS: 40_000_000 + saw,
-			Detailed: true, Processes: 3,
+			Detailed: true, Processes: 3, HeapLive: 20_000_000 + saw, GoRuntime: true,
 		})
 	}
 	rec.Duration = 30 * time.Second
 	for series, want := range map[recording.Series][]string{
-		recording.PSS: {">PSS peaks of 11 windows<", ">trend +0.0 MB over 24 s,<"},
+		recording.PSS: {">PSS peaks<", ">  of 11 windows<", ">trend +0.0 MB over 24 s,<"},
+		// A Go worker's live heap is drawn as a line of its own.
+		recording.HeapLive: {">live heap<", ">live heap peaks<", ">trend +0.0 MB over "},
 		"":            {">peaks of 12 windows<", ": too steep<"},
 	} {
 		judgments := []Judgment{{Expectation: "plateau within 32.0 MB", Budget: 32_000_000, Series: series}}

@@ -126,7 +126,8 @@ func awaitServer(ctx context.Context, inspector *hibiken.Inspector, w *goworker.
 			if lastErr != nil {
 				why = fmt.Sprintf(" (the last look failed: %v)", lastErr)
 			}
-			return fmt.Errorf("the asynq server of process %d did not register in Redis within %v%s%s", w.Pid(), timeout, why, tail(w.Process))
+			return fmt.Errorf("the asynq server of process %d did not register in Redis within %v%s; the adapter reads asynq's Redis format from v0.24 on (v0.24.1 and v0.26.0 are tried), and a worker on an older asynq runs through goworker.Start instead (docs/go-workers.md)%s",
+				w.Pid(), timeout, why, tail(w.Process))
 		case <-ctx.Done():
 			return fmt.Errorf("the asynq server of process %d had not registered in Redis when the context ended: %w", w.Pid(), context.Cause(ctx))
 		}

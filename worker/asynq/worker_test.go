@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -129,6 +130,27 @@ func TestStartWorkerSaysWhyTheWorkerStopped(t *testing.T) {
 	case <-w.Done():
 	default:
 		t.Error("the worker still runs after StartWorker failed")
+	}
+}
+
+func TestStartWorkerSaysWhenTheServerNeverRegisters(t *testing.T) {
+	silent := filepath.Join(t.TempDir(), "silent")
+	if err := goworker.Build(t.Context(), filepath.Join("..", ".."), "./worker/asynq/testdata/silent", silent); err != nil {
+		t.Fatal(err)
+	}
+	w, err := StartWorker(t.Context(), WorkerOptions{
+		Program:      silent,
+		RedisURL:     redistest.Start(t),
+		LogPath:      filepath.Join(t.TempDir(), "worker.log"),
+		ReadyTimeout: time.Second,
+	})
+	if w != nil {
+		t.Cleanup(func() { w.Stop() })
+	}
+	want := regexp.MustCompile(`^start asynq worker: the asynq server of process \d+ did not register in Redis within 1s; ` +
+		`the adapter reads asynq's Redis format from v0\.24 on \(v0\.24\.1 and v0\.26\.0 are tried\), and a worker on an older asynq runs through goworker\.Start instead \(docs/go-workers\.md\); its last lines:\n +leakspec endpoint: http://127\.0\.0\.1:\d+$`)
+	if err == nil || !want.MatchString(err.Error()) {
+		t.Errorf("StartWorker = %v, want an error matching %q", err, want)
 	}
 }
 
