@@ -41,8 +41,16 @@ type Frame struct {
 	Rel    string `json:"rel,omitempty"`
 }
 
-// String is "file.py:12", the file's base name.
-func (f Frame) String() string { return fmt.Sprintf("%s:%d", filepath.Base(f.File), f.Line) }
+// String is "kombu/utils/json.py:70", the file's path from the sys.path
+// entry it was imported from where the probe knew it, and otherwise its
+// base name, "decoder.py:353": a base name alone would confuse kombu's
+// json.py with the standard library's, or Celery's redis.py with redis-py.
+func (f Frame) String() string {
+	if f.Rel != "" {
+		return fmt.Sprintf("%s:%d", f.Rel, f.Line)
+	}
+	return fmt.Sprintf("%s:%d", filepath.Base(f.File), f.Line)
+}
 
 // Site is the memory that one traceback allocated and is still alive.
 // Frames are innermost first.

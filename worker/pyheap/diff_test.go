@@ -112,8 +112,9 @@ func TestTracebackSkipsTheStandardLibraryToItsCaller(t *testing.T) {
 		{decoded[2:], "__init__.py:346 <- kombu/utils/json.py:70 (return _loads(s)) <- celery/backends/redis.py:120"},
 		// Nothing outside the library among the frames kept: as they are.
 		{decoded[:3], "decoder.py:353 (obj, end = self.scan_once(s, idx)) <- decoder.py:337 <- __init__.py:346"},
-		// Code of the worker's own is read as before, by base names.
-		{decoded[3:], "json.py:70 (return _loads(s)) <- redis.py:120 <- asynchronous.py:200"},
+		// Outside the library, frames are named by their path from sys.path,
+		// so that kombu's json.py is not read as the library's.
+		{decoded[3:], "kombu/utils/json.py:70 (return _loads(s)) <- celery/backends/redis.py:120 <- celery/backends/asynchronous.py:200"},
 		{nil, "an unknown site"},
 	} {
 		if got := traceback(tt.frames, 3); got != tt.want {

@@ -9,9 +9,8 @@ import (
 // traceback is "file.py:12 (code) <- caller.py:40 <- ...", n frames.
 //
 // Where the innermost frame is Python's standard library, the library's
-// frames that follow it are skipped, down to the first frame outside it,
-// named by its path from sys.path ("kombu/utils/json.py:70"): what
-// json.loads allocated for a caller is that caller's.
+// frames that follow it are skipped, down to the first frame outside it:
+// what json.loads allocated for a caller is that caller's.
 func traceback(frames []Frame, n int) string {
 	if len(frames) == 0 {
 		return "an unknown site"
@@ -31,11 +30,7 @@ func traceback(frames []Frame, n int) string {
 		parts = append(parts, fmt.Sprintf("%d frames in the standard library", caller))
 	}
 	for _, f := range rest[caller:min(caller+n-1, len(rest))] {
-		name := f.String()
-		if f.Rel != "" {
-			name = fmt.Sprintf("%s:%d", f.Rel, f.Line)
-		}
-		parts = append(parts, describe(f, name))
+		parts = append(parts, describe(f, f.String()))
 	}
 	return strings.Join(parts, " <- ")
 }
