@@ -319,7 +319,7 @@ func TestWritePlotsDrawsTheChecksOnTheSeriesJudged(t *testing.T) {
 		recording.PSS: {">PSS peaks<", ">  of 11 windows<", ">trend +0.0 MB over 24 s,<"},
 		// A Go worker's live heap is drawn as a line of its own.
 		recording.HeapLive: {">live heap<", ">live heap peaks<", ">trend +0.0 MB over "},
-		"":            {">peaks of 12 windows<", ": too steep<"},
+		"":                 {">peaks of 12 windows<", ": too steep<"},
 	} {
 		judgments := []Judgment{{Expectation: "plateau within 32.0 MB", Budget: 32_000_000, Series: series}}
 		stem := filepath.Join(t.TempDir(), "pool")
