@@ -117,38 +117,28 @@ func inUseByFunction(p *profile.Profile) (map[allocationSite]Growth, error) {
 // runtime allocated on its own, and, when that function is the standard
 // library's, the innermost frame outside the library (zero when none is).
 func allocator(s *profile.Sample) (function, caller profile.Function) {
-	var innermost, found *profile.Function
+	var frames []*profile.Function
 	for _, loc := range s.Location {
 		// Lines run from the innermost inlined function outwards.
 		for _, line := range loc.Line {
-			fn := line.Function
-			switch {
-			case fn == nil:
-				continue
-			case found != nil:
-				if !inStandardLibrary(fn.Name) {
-					return *found, *fn
-				}
-				continue
-			}
-			if innermost == nil {
-				innermost = fn
-			}
-			if !strings.HasPrefix(fn.Name, "runtime.") {
-				if !inStandardLibrary(fn.Name) {
-					return *fn, profile.Function{}
-				}
-				found = fn
+			if line.Function != nil {
+				frames = append(frames, line.Function)
 			}
 		}
 	}
-	switch {
-	case found != nil:
-		return *found, profile.Function{}
-	case innermost != nil:
-		return *innermost, profile.Function{}
+	if len(frames) == 0 {
+		return profile.Function{Name: "(unknown)"}, profile.Function{}
 	}
-	return profile.Function{Name: "(unknown)"}, profile.Function{}
+	i := slices.IndexFunc(frames, func(f *profile.Function) bool { return !strings.HasPrefix(f.Name, "runtime.") })
+	if i < 0 {
+		return *frames[0], profile.Function{}
+	}
+	if inStandardLibrary(frames[i].Name) {
+		if j := slices.IndexFunc(frames[i+1:], func(f *profile.Function) bool { return !inStandardLibrary(f.Name) }); j >= 0 {
+			return *frames[i], *frames[i+1+j]
+		}
+	}
+	return *frames[i], profile.Function{}
 }
 
 // inStandardLibrary reports whether a function named as profiles name them,
