@@ -99,9 +99,11 @@ type Collected struct {
 	AutoFullCollections int `json:"auto_full_collections"`
 }
 
-// Retained is one large object allocated since Start and still alive, and
-// the referrers that keep it: Chain[0] is the object, each next entry the
-// one that refers to the previous. Complete says the chain ends at a root
+// Retained is one object allocated since Start and still alive, and the
+// referrers that keep it: Chain[0] is the object, each next entry the one
+// that refers to the previous. It is one of the largest such objects, or
+// with BySite one object of a site that grew in blocks too small for that
+// search (RetainerLimits.Sites). Complete says the chain ends at a root
 // (a module global, a live thread's frame, a running coroutine); an
 // incomplete one ran out of depth or time, or the object is only held by
 // garbage.
@@ -116,14 +118,19 @@ type Retained struct {
 	// search ran out of its budget, "depth or garbage" when it followed
 	// every referrer it could within the depth and found no root.
 	Stopped string `json:"stopped,omitempty"`
+	BySite  bool   `json:"by_site,omitempty"`
 }
 
 // RetainerLimits bound the retainer search in each process.
 type RetainerLimits struct {
 	Objects  int           // the largest objects to explain; 3 when zero
-	MinBytes int64         // objects smaller are not explained; 1 MiB when zero
+	MinBytes int64         // smaller objects are not among the largest; 1 MiB when zero
 	Time     time.Duration // per process; 30 s when zero
 	Depth    int           // hops at most; 24 when zero
+	// Sites is how many of the sites that grew the most in blocks smaller
+	// than MinBytes Report explains with one object each, 3 when zero:
+	// a leak of many small objects has no large one to find.
+	Sites int
 }
 
 // Start starts tracemalloc with frames frames per allocation
@@ -143,12 +150,11 @@ var unsafeLabel = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
 // Snapshot takes a snapshot of every live process, also kept as
 // <Dir>/<label>-<pid>.json.
 func (p *Probe) Snapshot(ctx context.Context, label string) (*Snapshot, error) {
-	name := unsafeLabel.ReplaceAllString(label, "_")
 	procs, err := fanOutPid(ctx, p, "take snapshot", func(pid int) map[string]any {
-		return map[string]any{"cmd": "snapshot", "path": filepath.Join(p.Dir, fmt.Sprintf("%s-%d.json", name, pid))}
+		return map[string]any{"cmd": "snapshot", "path": p.snapshotPath(label, pid)}
 	}, func(pid int, _ []byte) (ProcessSnapshot, error) {
 		var ps ProcessSnapshot
-		data, err := os.ReadFile(filepath.Join(p.Dir, fmt.Sprintf("%s-%d.json", name, pid)))
+		data, err := os.ReadFile(p.snapshotPath(label, pid))
 		if err == nil {
 			err = json.Unmarshal(data, &ps)
 		}
@@ -158,6 +164,11 @@ func (p *Probe) Snapshot(ctx context.Context, label string) (*Snapshot, error) {
 		return nil, err
 	}
 	return &Snapshot{Label: label, Processes: procs}, nil
+}
+
+// snapshotPath is where the snapshot labelled label of process pid is kept.
+func (p *Probe) snapshotPath(label string, pid int) string {
+	return filepath.Join(p.Dir, fmt.Sprintf("%s-%d.json", unsafeLabel.ReplaceAllString(label, "_"), pid))
 }
 
 // Collect runs gc.collect() in every live process and says what it freed.
@@ -189,7 +200,7 @@ type retainersAnswer struct {
 func (lim RetainerLimits) request() map[string]any {
 	return map[string]any{"objects": cmp(lim.Objects, 3),
 		"min_bytes": cmp(lim.MinBytes, 1<<20), "seconds": cmp(lim.Time, 30*time.Second).Seconds(),
-		"depth": cmp(lim.Depth, 24)}
+		"depth": cmp(lim.Depth, 24), "sites": cmp(lim.Sites, 3)}
 }
 
 // mergeRetained puts every process's objects in one list, largest first.

@@ -57,6 +57,32 @@ func TestTextNamesSiteChainAndVerdict(t *testing.T) {
 	}
 }
 
+// TestTextChainsEachSiteWithItsOwnObject: two sites that share their
+// innermost line (json.loads called from two places) each name the chain of
+// an object allocated with their whole traceback, whichever is larger.
+func TestTextChainsEachSiteWithItsOwnObject(t *testing.T) {
+	decoder := Frame{File: "/usr/lib/python3.11/json/decoder.py", Line: 353, Stdlib: true}
+	results := []Frame{decoder, {File: "/app/backend.py", Line: 40}}
+	config := []Frame{decoder, {File: "/app/config.py", Line: 7}}
+	r := &Report{
+		Before: &Snapshot{Processes: []ProcessSnapshot{{Tracing: true}}},
+		Growth: []Growth{{Frames: results, SizeDiff: 30_000_000, CountDiff: 2000}, {Frames: config, SizeDiff: 2_000_000, CountDiff: 1}},
+		Retained: []Retained{
+			{Type: "str", Size: 2_000_049, Allocated: config, Chain: []string{"str (2.0 MB)", "config.CACHE (module global)"}, Complete: true},
+			{Type: "str", Size: 16_049, Allocated: results, Chain: []string{"str (16.0 KB)", "dict['result']", "Backend._pending (module global)"}, Complete: true, BySite: true},
+		},
+	}
+	text := r.Text()
+	for _, want := range []string{
+		"+30.0 MB in +2000 blocks at decoder.py:353 <- backend.py:40\n  retained by: str (16.0 KB) <- dict['result'] <- Backend._pending (module global)\n",
+		"+2.0 MB in +1 blocks at decoder.py:353 <- config.py:7\n  retained by: str (2.0 MB) <- config.CACHE (module global)",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("Text() lacks\n%s\nin\n%s", want, text)
+		}
+	}
+}
+
 func TestTextSaysWhenTheWorkersOwnCollectorFreedMostOfWhatItMade(t *testing.T) {
 	// Untraced, as by default: 45 MB of RSS grew and the last collection
 	// found little garbage, but the worker's collector had freed far more

@@ -158,6 +158,34 @@ func TestKeepDecodedNamesWhoCalledTheStandardLibrary(t *testing.T) {
 	}
 }
 
+// TestKeepManySmallNamesWhatHoldsThem is a leak of many small objects,
+// none of which the search for the largest reaches: the report explains one
+// object of the site that grew.
+func TestKeepManySmallNamesWhatHoldsThem(t *testing.T) {
+	for _, s := range systems {
+		t.Run(s.name, func(t *testing.T) {
+			report := heapReport(t, s, "keep_pending", 10, 1)
+			wantSite := fmt.Sprintf(" at heap_jobs.py:%d (pending[len(pending)] = ", lineOf(t, `pending[len(pending)] = {`))
+			// The object is one of the 16 KB results, which hold the site's
+			// bytes, rather than one of the ints that key them.
+			wantObject := "  retained by: str (16.0 KB) <- dict['result'] <- dict["
+			wantRoot := "] <- Backend._pending_messages <- heap_jobs._backend (module global)"
+			text := report.Text()
+			first, _, _ := strings.Cut(text, "\ngc.collect()")
+			for _, want := range []string{wantSite, wantObject, wantRoot} {
+				if !strings.Contains(first, want) {
+					t.Errorf("Text() lacks %q before its GC diagnosis:\n%s", want, text)
+				}
+			}
+			for _, rt := range report.Retained {
+				if !rt.BySite {
+					t.Errorf("retained %s was found among the largest objects, which are all under 1 MiB here", strings.Join(rt.Chain, " <- "))
+				}
+			}
+		})
+	}
+}
+
 func TestDropShowsNothingAlarming(t *testing.T) {
 	for _, s := range systems {
 		t.Run(s.name, func(t *testing.T) { testDrop(t, s) })

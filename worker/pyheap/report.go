@@ -58,6 +58,11 @@ func (p *Probe) Report(ctx context.Context, before *Snapshot, opts Options) (*Re
 	answers, err := fanOutPid(ctx, p, "report heap", func(pid int) map[string]any {
 		req := opts.Retainers.request()
 		req["cmd"], req["path"] = "report", path(pid)
+		req["min_growth"] = cmp(opts.MinGrowth, int64(bytesize.MB))
+		if before != nil {
+			// The probe finds the sites that grew from the file Snapshot left.
+			req["before"] = p.snapshotPath(before.Label, pid)
+		}
 		return req
 	}, func(pid int, line []byte) (answer, error) {
 		var a answer
@@ -255,30 +260,36 @@ func (r *Report) Text() string {
 var index = regexp.MustCompile(`\[\d+\]`)
 
 // chainFor is the retainer chain of the largest retained object that was
-// allocated at the site's innermost frame, with a count of the others
-// retained alike (same chain but for list and tuple indexes).
+// allocated at the site (with its whole traceback, or else at its
+// innermost frame: another site's object from the same line), with a
+// count of the others retained alike (same chain but for list and tuple
+// indexes).
 func (r *Report) chainFor(frames []Frame) string {
 	if len(frames) == 0 {
 		return ""
 	}
-	site := frames[0]
+	at := func(rt *Retained) bool {
+		return len(rt.Allocated) > 0 && rt.Allocated[0].File == frames[0].File && rt.Allocated[0].Line == frames[0].Line
+	}
 	var first *Retained
+	for i := range r.Retained {
+		rt := &r.Retained[i]
+		if at(rt) && (first == nil || sameTraceback(rt.Allocated, frames) && !sameTraceback(first.Allocated, frames)) {
+			first = rt
+		}
+	}
+	if first == nil {
+		return ""
+	}
 	alike := 0
 	for i := range r.Retained {
 		rt := &r.Retained[i]
-		if len(rt.Allocated) == 0 || rt.Allocated[0].File != site.File || rt.Allocated[0].Line != site.Line {
-			continue
-		}
-		if first == nil {
-			first = rt
+		if rt == first || !at(rt) {
 			continue
 		}
 		if index.ReplaceAllString(strings.Join(rt.Chain, "|"), "[]") == index.ReplaceAllString(strings.Join(first.Chain, "|"), "[]") {
 			alike++
 		}
-	}
-	if first == nil {
-		return ""
 	}
 	s := strings.Join(first.Chain, " <- ")
 	switch {
@@ -292,6 +303,11 @@ func (r *Report) chainFor(frames []Frame) string {
 		s += fmt.Sprintf(" (and %d more alike)", alike)
 	}
 	return s
+}
+
+// sameTraceback says whether a and b name the same frames.
+func sameTraceback(a, b []Frame) bool {
+	return slices.EqualFunc(a, b, func(x, y Frame) bool { return x.File == y.File && x.Line == y.Line })
 }
 
 // JSON is the report for a file, with both snapshots' totals.
@@ -334,7 +350,7 @@ func (r *Report) WriteFiles(base string) error {
 		}
 	}
 	if len(r.Retained) > 0 {
-		b.WriteString("\nLargest new objects still alive, and what keeps them:\n")
+		b.WriteString("\nNew objects still alive, and what keeps them (the largest, then one of each site that grew in small blocks):\n")
 		for _, rt := range r.Retained {
 			fmt.Fprintf(&b, "process %d: %s\n    allocated at %s\n", rt.Pid, strings.Join(rt.Chain, " <- "), traceback(rt.Allocated, 4))
 		}

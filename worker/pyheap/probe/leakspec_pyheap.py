@@ -11,7 +11,10 @@ One request per connection, one JSON line each way:
   {"cmd": "retainers", "objects": K, "min_bytes": B, "seconds": S}
       for the K largest objects traced since start and still alive, a
       chain of referrers to a root
-  {"cmd": "report", ...}               snapshot, retainers, then collect
+  {"cmd": "report", "before": P0, "sites": N, "min_growth": G, ...}
+      snapshot, retainers, then collect; the retainers also explain one
+      object of each of the N sites that grew the most (by G or more)
+      since the snapshot at P0 in blocks smaller than B
 
 The retainer search, the larger half, is leakspec_pyheap_retainers.
 
@@ -132,11 +135,16 @@ def _command(req):
         # Without tracing there are no sites and no retainers to find, but
         # what gc.collect() frees still tells a leak from garbage.
         retainers = {"pid": os.getpid(), "objects": []}
-        snapshot = _snapshot(req["path"], int(req.get("top", 3000)))
+        min_bytes = int(req.get("min_bytes", 1 << 20))
+        snapshot, stats = _snapshot(req["path"], int(req.get("top", 3000)), keep=True)
+        grown = _grown_sites(stats, req.get("before", ""), int(req.get("sites", 3)),
+                             int(req.get("min_growth", 1 << 20)), min_bytes)
+        del stats
         if tracemalloc.is_tracing():
             from leakspec_pyheap_retainers import retainers as _retainers
-            retainers = _retainers(int(req.get("objects", 3)), int(req.get("min_bytes", 1 << 20)),
-                                   float(req.get("seconds", 10)), int(req.get("depth", 24)))
+            retainers = _retainers(int(req.get("objects", 3)), min_bytes,
+                                   float(req.get("seconds", 10)), int(req.get("depth", 24)), grown)
+        del grown
         return {"snapshot": snapshot, "retainers": retainers, "collect": _collect()}
     if cmd == "ping":
         return {"pid": os.getpid(), "tracing": tracemalloc.is_tracing()}
@@ -157,14 +165,16 @@ def _totals():
             "gc_objects": len(gc.get_objects()), "gc_counts": list(gc.get_count())}
 
 
-def _snapshot(path, top):
+def _snapshot(path, top, keep=False):
+    """Writes the snapshot to path and returns its totals, and with keep
+    its sites too, as _sites gives them (none without tracing)."""
     out = _totals()
     out["tracing"] = tracemalloc.is_tracing()
-    sites = []
+    sites, stats = [], []
     if tracemalloc.is_tracing():
         stats = _sites(tracemalloc.take_snapshot())
         sources, places = {}, {}
-        for n, (size, count, frames) in enumerate(stats[:top]):
+        for n, (size, count, frames, _) in enumerate(stats[:top]):
             frames = [_frame(places, f, line) for f, line in frames]
             if frames and n < 50:
                 frames[0]["code"] = _source_line(sources, frames[0]["file"], frames[0]["line"])
@@ -176,13 +186,57 @@ def _snapshot(path, top):
             sites.append({"size": size, "count": count, "frames": frames})
         del sources, places
         out["sites_total"] = len(stats)
-        del stats
     out["sites"] = sites
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         json.dump(out, f)
     os.replace(tmp, path)
-    return {k: v for k, v in out.items() if k != "sites"}
+    totals = {k: v for k, v in out.items() if k != "sites"}
+    return (totals, stats) if keep else totals
+
+
+def _grown_sites(stats, before_path, k, min_growth, min_bytes):
+    """The k sites of stats that grew the most since the snapshot at
+    before_path, by min_growth or more, in blocks all smaller than
+    min_bytes: as (frames, the sizes of their blocks, the sizes that hold
+    most of their bytes). The retainer
+    search's scan for the largest objects never reaches such blocks, yet
+    many small ones (a buffer of decoded messages) are a leak as often as a
+    few large ones. None when there is no earlier snapshot of this
+    process (a pool child started since), as nothing tells what grew."""
+    try:
+        with open(before_path) as f:
+            before = json.load(f)["sites"]
+    except (OSError, ValueError, KeyError):
+        return []
+    sizes = {}
+    for site in before:
+        sizes[tuple((fr["file"], fr["line"]) for fr in site["frames"])] = site["size"]
+    del before
+    grown = []
+    for size, _, frames, blocks in stats:
+        growth = size - sizes.get(frames, 0)
+        if growth >= min_growth and max(blocks) < min_bytes:
+            grown.append((growth, frames, blocks))
+    del sizes
+    grown.sort(key=lambda g: g[0], reverse=True)
+    return [(frames, frozenset(blocks), _bulk(blocks)) for _, frames, blocks in grown[:k]]
+
+
+def _bulk(blocks):
+    """The fewest sizes of blocks that hold at least half their bytes: an
+    object of such a size is what the site's memory is mostly made of (a
+    16 KB result rather than the int that keys it)."""
+    by_size = {}
+    for b in blocks:
+        by_size[b] = by_size.get(b, 0) + b
+    total, held, bulk = sum(by_size.values()), 0, set()
+    for size, held_by in sorted(by_size.items(), key=lambda s: s[1], reverse=True):
+        bulk.add(size)
+        held += held_by
+        if 2 * held >= total:
+            break
+    return frozenset(bulk)
 
 
 def _frame(places, path, line):
@@ -219,8 +273,8 @@ _STDLIB = tuple({os.path.join(sysconfig.get_paths()[name], "") for name in ("std
 
 def _sites(snap):
     """The snapshot's traces grouped by traceback, largest first, as
-    (size, count, frames innermost first), without the probe's own
-    allocations nor tracemalloc's.
+    (size, count, frames innermost first, the sizes of its blocks),
+    without the probe's own allocations nor tracemalloc's.
 
     What Snapshot.filter_traces and statistics("traceback") give, but
     they match the filters against every trace's every frame and build a
@@ -234,7 +288,8 @@ def _sites(snap):
         if group is None:
             group = groups[trace[2]] = []
         group.append(trace[1])
-    stats = [(sum(sizes), len(sizes), frames) for frames, sizes in groups.items() if not _probes_own(frames)]
+    stats = [(sum(sizes), len(sizes), frames, sizes)
+             for frames, sizes in groups.items() if not _probes_own(frames)]
     del groups
     # statistics()'s order: size, count, then the traceback oldest first.
     stats.sort(key=lambda s: (s[0], s[1], s[2][::-1]), reverse=True)

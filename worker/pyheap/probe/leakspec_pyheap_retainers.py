@@ -18,11 +18,13 @@ class _Budget(Exception):
     pass
 
 
-def retainers(k, min_bytes, seconds, depth):
+def retainers(k, min_bytes, seconds, depth, sites=()):
     """For the k largest objects, at least min_bytes each, traced since
-    tracing started and still alive, a chain of referrers to a root (a
-    module's global, a thread's frame), searched for at most seconds and
-    depth levels: the probe's "retainers" command."""
+    tracing started and still alive, and for one object allocated at each
+    of sites (frames as tracemalloc keeps them, smallest and largest block),
+    a chain of referrers to a root (a module's global, a thread's frame),
+    searched for at most seconds and depth levels: the probe's "retainers"
+    command."""
     deadline = time.monotonic() + seconds
     if not tracemalloc.is_tracing():
         return {"pid": os.getpid(), "error": "tracing is off: send start first"}
@@ -32,9 +34,17 @@ def retainers(k, min_bytes, seconds, depth):
     # so that a local holding the data is found and named.
     roots = _roots()
     objs = gc.get_objects()
-    # The scan for the largest objects gets two thirds of the time at most,
-    # so that the chains, which need far less, still get some.
-    targets = _largest_traced(objs, k, min_bytes, t0 + seconds * 2 / 3, {id(objs)})
+    # The scans for the largest objects and for the sites' get half and a
+    # quarter of the time at most, so that the chains, which need far
+    # less, still get some.
+    targets = _largest_traced(objs, k, min_bytes, t0 + seconds / 2, {id(objs)})
+    by_site = _site_examples(objs, sites, t0 + seconds * 3 / 4, {id(objs), id(targets)})
+    known = {id(o) for o, _ in targets}
+    by_site = [(o, holders) for o, holders in by_site if id(o) not in known]
+    del known
+    targets.extend(by_site)
+    first_by_site = len(targets) - len(by_site)
+    del by_site
     scanned = len(objs)
     del objs
     t1 = time.monotonic()
@@ -43,13 +53,14 @@ def retainers(k, min_bytes, seconds, depth):
     t2 = time.monotonic()
     out = []
     timed_out = time.monotonic() > deadline
-    for obj, (chain, complete) in zip(targets, chains):
+    for n, (obj, (chain, complete)) in enumerate(zip(targets, chains)):
         tb = tracemalloc.get_object_traceback(obj)
         out.append({
             "type": type(obj).__name__, "size": sys.getsizeof(obj),
             "allocated": _frames(tb) if tb else [],
             "chain": chain, "complete": complete,
             "stopped": "" if complete else ("time" if timed_out else "depth or garbage"),
+            "by_site": n >= first_by_site,
         })
     del targets
     return {"pid": os.getpid(), "objects": out, "scanned": scanned,
@@ -102,6 +113,107 @@ def _largest_traced(objs, k, min_bytes, deadline, ignore):
             scan.walk(chunk)
         del chunk
     return [(o, holders) for _, o, holders in sorted(scan.best.values(), key=lambda v: -v[0])]
+
+
+def _site_examples(objs, sites, deadline, ignore):
+    """One live object allocated at each of sites (frames as tracemalloc
+    keeps them, the sizes of their blocks, and the sizes that hold most of
+    their bytes), with the objects that hold it as _largest_traced gives
+    them, in the order of sites; a site none of whose objects is found
+    before the deadline is left out. An object of the sizes that hold most
+    of the bytes is preferred: the search stops once each site has one.
+
+    Asking every object for its traceback would take seconds in a large
+    heap (each answer is a traced allocation too), so only an object the
+    size of one of the sites' blocks is asked: a str or bytes is one block
+    of its __sizeof__, and a container's own block is its fixed part and
+    the collector's header, its items another. Of what a large container
+    holds, only _SAMPLE items spread over it, the last among them, are
+    looked at: a container that holds a leak's many objects holds them
+    throughout, and appended last. The traceback must then be the site's,
+    all frames."""
+    if not sites:
+        return []
+    # The sizes are turned into what __sizeof__ and __basicsize__ answer,
+    # so that an object is matched without arithmetic, which allocates.
+    want, by_sizeof, by_basic, bulk = {}, set(), set(), []
+    for frames, blocks, most in sites:
+        want[frames] = len(want)
+        by_sizeof.update(_sizeof_of(blocks))
+        by_basic.update(_basicsize_of(blocks))
+        bulk.append((_sizeof_of(most), _basicsize_of(most)))
+    traceback_of = tracemalloc._get_object_traceback  # raw frames, as snapshots keep them
+    get_referents, is_tracked = gc.get_referents, gc.is_tracked
+    found, done = {}, set()
+
+    def consider(o, holders):
+        t = type(o)
+        s, b = t.__sizeof__(o), t.__basicsize__
+        if (s not in by_sizeof and b not in by_basic) or id(o) in ignore:
+            return
+        n = want.get(traceback_of(o))
+        if n is None or n in done:
+            return
+        if s in bulk[n][0] or b in bulk[n][1]:
+            done.add(n)
+        elif n in found:
+            return
+        found[n] = (o, holders)
+        if len(done) == len(want):
+            raise _Found
+
+    try:
+        for start in range(0, len(objs), _CHUNK):
+            if start % 4096 == 0 and time.monotonic() > deadline:
+                break
+            for o in objs[start:start + _CHUNK]:
+                consider(o, ())
+                for r in _spread(get_referents(o)):
+                    if is_tracked(r):
+                        continue
+                    consider(r, (o,))
+                    if type(r) in _SEE_THROUGH:
+                        for rr in _spread(get_referents(r)):
+                            if not is_tracked(rr):
+                                consider(rr, (r, o))
+    except _Found:
+        pass
+    return [found[n] for n in sorted(found)]
+
+
+class _Found(Exception):
+    pass
+
+
+# How many of a container's items the search for a site's objects looks at.
+_SAMPLE = 32
+
+
+def _spread(items):
+    """About _SAMPLE of items, evenly spread, the last one included. The
+    step is odd: a dict lists each value beside its key, and an even step
+    would only ever reach one of the two."""
+    n = len(items)
+    return items if n <= _SAMPLE else items[n - 1::-(n // _SAMPLE | 1)]
+
+
+def _sizeof_of(blocks):
+    """What __sizeof__ answers for an object that is a block of one of
+    blocks' sizes: all of it (a str, a bytes), or all but the collector's
+    header (a tuple)."""
+    return set(blocks) | {b - _GC_PRE for b in blocks}
+
+
+def _basicsize_of(blocks):
+    """What the type's __basicsize__ is for a container whose own block is
+    one of blocks' sizes (its items are another block): with the
+    collector's header, and on 3.12 a managed dict's too."""
+    return {b - _GC_PRE for b in blocks} | {b - 2 * _GC_PRE for b in blocks}
+
+
+# The collector's header before a tracked object's block, which __sizeof__
+# leaves out (3.12 adds as much again before an object with a managed dict).
+_GC_PRE = sys.getsizeof([]) - [].__sizeof__()
 
 
 class _Largest:

@@ -31,6 +31,24 @@ def keep_decoded(mb):
     return len(_kept)
 
 
+class Backend:
+    def __init__(self):
+        self._pending_messages = {}
+
+
+_backend = Backend()
+
+
+def keep_pending(mb):
+    """Keep mb MiB in results of 16 KB each, in an instance's dict: many
+    small objects, none large, as Celery's Redis result backend kept every
+    message it read in _pending_messages (celery#8166)."""
+    pending = _backend._pending_messages
+    for _ in range(mb * 64):
+        pending[len(pending)] = {"status": "SUCCESS", "result": "%16000d" % len(pending)}
+    return len(pending)
+
+
 def drop(mb):
     data = bytearray(mb << 20)
     return len(data)
