@@ -74,3 +74,23 @@ func ExampleDecide() {
 	// Output:
 	// failed at look 2 (20s): Expected memory to plateau within 32.0 MB, but it kept growing, to +93.5 MB above its baseline of 100.0 MB
 }
+
+// A worker that keeps a little of every job, under a load too short for
+// that to add its budget, passes; the caveat says how long a run tells.
+func ExampleCaveat() {
+	slowLeak := func(length time.Duration) recording.Recording {
+		return record(length, func(t time.Duration) uint64 {
+			return 40*matchers.MB + uint64(t/time.Second)*matchers.MB*3/4
+		})
+	}
+	m := matchers.PlateauWithin(32 * matchers.MB)
+	ok, _ := m.Match(slowLeak(20 * time.Second))
+	fmt.Println("20 s passed:", ok)
+	fmt.Println(matchers.Caveat(slowLeak(20*time.Second), m))
+	ok, _ = m.Match(slowLeak(56 * time.Second))
+	fmt.Println("56 s passed:", ok)
+	// Output:
+	// 20 s passed: true
+	// Memory was still rising when the run ended: by at least 43.4 MB/min (95 %), +11.6 MB over the 16.0 s judged, more than a quarter of the 32.0 MB allowed. If this spec guards a slow leak, load it for longer: a climb that steady adds the 16.0 MB that fail the spec in about 22.1 s judged, and a run of 55.3 s or more judges twice that.
+	// 56 s passed: false
+}

@@ -30,6 +30,9 @@ type finding struct {
 	details string
 	// chart is the text chart of the series.
 	chart string
+	// caveat is what the spec's author should know of a recording that
+	// passed, in sentences; empty when there is nothing to tell.
+	caveat string
 }
 
 // message composes the failure message of the positive form or, when

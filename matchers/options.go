@@ -168,6 +168,15 @@ func (s settings) warmUpFor(run time.Duration) time.Duration {
 	return stats.DefaultWarmUp(run)
 }
 
+// runFor returns the shortest run that judges at least judged after the
+// warm-up warmUpFor gives it.
+func (s settings) runFor(judged time.Duration) time.Duration {
+	if s.warmUpSet {
+		return s.warmUp + judged
+	}
+	return max(time.Duration(float64(judged)/(1-DefaultWarmUpShare)), judged+MinWarmUp)
+}
+
 // windowsFor returns how many windows to cut a judged span of the given
 // samples into: as many windows of the size asked for as fit in it, or the
 // count asked for. By default, DefaultWindows fitted to the sawtooth's

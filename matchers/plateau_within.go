@@ -2,6 +2,7 @@ package matchers
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/leakspec/leakspec/matchers/stats"
 	"github.com/leakspec/leakspec/worker/recording"
@@ -50,6 +51,9 @@ func (m *plateauWithin) judge(rec recording.Recording, l look) (finding, error) 
 	switch {
 	case f.passed:
 		f.outcome = "it did"
+		if p.StillRising() {
+			f.caveat = stillRisingWords(p, m.settings.runFor(2*p.JudgedToFail()))
+		}
 	case p.TrendsTooFar():
 		f.outcome = "it kept growing" + high
 	case p.RoseTooFar():
@@ -71,6 +75,19 @@ func plateauDetails(p stats.Plateau) string {
 		runFigures(p.Envelope), seconds(p.WarmUp), windowsFigures(p.Envelope), signedMB(p.Rise), mb(p.Early), mb(p.RiseMargin), mb(p.Budget),
 		mbPerMinute(p.Trend.Slope), bounds(p.Trend, p.Confidence, "MB/min"), signedMB(estimate), seconds(p.Judged), mb(p.TrendBudget()),
 		settledWords(p), mb(p.Settled), signedMB(p.Level), startShort(p), mb(p.LevelMargin), mb(p.Budget))
+}
+
+// stillRisingWords tells a spec that passed while its memory still climbed
+// how long a run would tell: a slow leak under too short a load. The run
+// suggested judges twice the time the climb needs to fail, since a longer
+// run's bounds are no tighter than its slope.
+func stillRisingWords(p stats.Plateau, run time.Duration) string {
+	_, lower, _ := p.Projected(p.Judged)
+	return fmt.Sprintf("Memory was still rising when the run ended: by at least %s (%s), %s over the %s judged, "+
+		"more than a quarter of the %s allowed. If this spec guards a slow leak, load it for longer: "+
+		"a climb that steady adds the %s that fail the spec in about %s judged, and a run of %s or more judges twice that.",
+		mbPerMinute(p.Trend.Lower), percent(p.Confidence), signedMB(lower), seconds(p.Judged), mb(p.Budget),
+		mb(p.TrendBudget()), seconds(p.JudgedToFail()), seconds(run))
 }
 
 // settledWords names what the level was read from: "the floor of the last

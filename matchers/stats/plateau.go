@@ -202,6 +202,28 @@ func (p Plateau) judgedLowerAbove(limit float64) bool {
 	return lower > limit
 }
 
+// StillRisingShare is the share of the budget that the lower bound of the
+// trend, carried over the time judged, must add for a run that passed to be
+// told that it was still rising: half of what fails it (TrendBudget).
+const StillRisingShare = 0.25
+
+// StillRising reports whether even the lower bound of the trend, carried over
+// the time judged, adds StillRisingShare of the budget: a climb too small to
+// fail the run, which the same climb over a longer run would. A slow leak
+// under too short a load passes this way (a forking RQ worker keeping 0.4 KB
+// a job rose at least 0.6 MB/min, 1.2 MB over its run, under a 3 MB budget).
+func (p Plateau) StillRising() bool { return p.judgedLowerAbove(p.Budget * StillRisingShare) }
+
+// JudgedToFail returns how long a run must judge, after its warm-up, for a
+// climb at the lower bound of the trend to add TrendBudget, which fails it;
+// zero when that bound is not above zero.
+func (p Plateau) JudgedToFail() time.Duration {
+	if !(p.Trend.Lower > 0) {
+		return 0
+	}
+	return time.Duration(p.TrendBudget() / p.Trend.Lower * float64(time.Minute))
+}
+
 // Planned returns the time the run will have judged at its horizon: the
 // horizon less the warm-up.
 func (p Plateau) Planned() time.Duration {
