@@ -33,12 +33,14 @@ func writeDashboardRun(t *testing.T, dir string) {
 	plateau := Judgment{Expectation: "plateau within 24.0 MB", Budget: 24_000_000}
 	caught := plateau
 	caught.Leak = true
+	rising := plateau
+	rising.Caveat = stillRisingCaveat
 	specs := []spec{
 		{"rq", "drops every row", []string{"rq"}, types.SpecStatePassed, 0, plateau, ""},
 		{"rq", "keeps every row (positive control)", []string{"rq", "control"}, types.SpecStatePassed, 1200 * mb, caught, ""},
 		{"rq", "keeps the rows of failed jobs", []string{"rq"}, types.SpecStateFailed, 600 * mb, plateau,
 			"Expected memory to plateau within 24.0 MB, but it kept growing"},
-		{"celery", "a prefork pool plateaus", []string{"celery"}, types.SpecStatePassed, 0, plateau, ""},
+		{"celery", "a prefork pool plateaus", []string{"celery"}, types.SpecStatePassed, 0, rising, ""},
 		{"celery", "a solo pool was too short", []string{"celery", "slow"}, types.SpecStateFailed, 0, plateau,
 			"PlateauWithin is inconclusive: 2 of 6 windows hold enough samples; record for longer or sample more often"},
 		{"celery", "a gevent pool", []string{"celery"}, types.SpecStateSkipped, 0, plateau, ""},
@@ -165,6 +167,12 @@ func TestIndexInABrowser(t *testing.T) {
 		t.Errorf("the rows read, top to bottom,\n%q, want failures first,\n%q", rows, want)
 	}
 
+	// A pass whose memory was still rising says so under its name, on the
+	// page as on its own page.
+	caveats := eval[[]string](t, ctx, `Array.from(document.querySelectorAll("#specs .caveat")).map(e => e.closest("tr").cells[2].querySelector("a").textContent + ": " + e.innerText)`)
+	if want := []string{"a worker a prefork pool plateaus: passed, but memory was still rising when the run ended: a longer load may fail it"}; !slices.Equal(caveats, want) {
+		t.Errorf("the index's caveats read %q, want %q", caveats, want)
+	}
 	// A click on the failed total shows the failures only, as a choice of
 	// "failed" in the outcome filter does.
 	do(t, ctx, chromedp.Click(chromedp.CSS(`#totals li[data-outcome="failed"]`)))

@@ -135,6 +135,7 @@ dl { display: grid; grid-template-columns: max-content auto; gap: .2em 1em; }
 dt { color: #666; } dd { margin: 0; }
 table { border-collapse: collapse; } th, td { border-top: 1px solid #ddd; padding: .3em .6em; text-align: left; }
 pre { background: #f6f8fa; padding: .8em; overflow-x: auto; font-size: .85em; }
+.caveat { color: #9a6700; margin: .3em 0; }
 </style>
 </head>
 <body class="{{.Class}}">
@@ -149,7 +150,7 @@ pre { background: #f6f8fa; padding: .8em; overflow-x: auto; font-size: .85em; }
 {{if .Figures}}<h2>Figures</h2>
 <dl>{{range .Figures}}<dt>{{index . 0}}</dt><dd>{{index . 1}}</dd>{{end}}</dl>{{end}}
 {{if .Judgments}}<h2>Judgments</h2>
-<ul>{{range .Judgments}}<li>memory should {{.Expectation}}{{with .Series}}, judged on {{.}}{{end}}: {{if .Met}}it did{{else}}it did not{{end}}{{if .Leak}} (a known leak, expected to be caught){{end}}</li>{{end}}</ul>{{end}}
+<ul>{{range .Judgments}}<li>memory should {{.Expectation}}{{with .Series}}, judged on {{.}}{{end}}: {{if .Met}}it did{{else}}it did not{{end}}{{if .Leak}} (a known leak, expected to be caught){{end}}{{with .Caveat}}<p class="caveat">{{.}}</p>{{end}}</li>{{end}}</ul>{{end}}
 {{if .Baseline}}<h2>Baseline comparison</h2>
 <p>Against {{.Baseline.Baseline}}, {{len .Baseline.History}} earlier runs.</p>
 <table><tr><th>figure</th><th>now</th><th>baseline</th><th>allowed</th><th></th></tr>

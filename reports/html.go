@@ -171,6 +171,8 @@ type indexRow struct {
 	// Heap is the gist of what holds a Python worker's memory, for a
 	// spec that did not pass.
 	Heap string
+	// StillRising says that a spec passed with a caveat (Judgment.Caveat).
+	StillRising bool
 }
 
 // indexColumns name the figures of a row, in the order of indexRow.Cells:
@@ -210,6 +212,7 @@ func indexRowOf(suite string, spec SpecSummary, files []string) indexRow {
 	if spec.Heap != nil && outcome != OutcomePassed && outcome != OutcomeSkipped {
 		row.Heap = heapGist(*spec.Heap)
 	}
+	row.StillRising = outcome == OutcomePassed && slices.ContainsFunc(spec.Judgments, func(j Judgment) bool { return j.Caveat != "" })
 	return row
 }
 

@@ -40,6 +40,7 @@ td.spec { min-width: 16em; }
 .quiet .outcome, .quiet .n, tr.quiet { color: #777; }
 .verdict { color: #555; font-size: .9em; }
 .heap { color: #555; font-size: .8em; font-family: monospace; white-space: pre-wrap; }
+.caveat { color: #9a6700; font-size: .85em; }
 .label { display: inline-block; background: #eef; border-radius: 3px; padding: 0 .3em; margin: 0 .2em .1em 0; font-size: .85em; }
 tr[hidden] { display: none; }
 footer { margin-top: 1.5em; color: #555; font-size: .9em; }
@@ -70,7 +71,7 @@ footer { margin-top: 1.5em; color: #555; font-size: .9em; }
 {{range .Rows}}<tr class="{{.Class}}" data-outcome="{{.Outcome}}" data-suite="{{.Suite}}" data-labels="{{join .Labels " "}}" data-order="{{.Order}}">
 <td class="outcome" data-key="{{.Rank}}">{{.Outcome}}</td>
 <td>{{.Suite}}</td>
-<td class="spec"><a href="{{.Details}}">{{.Name}}</a>{{if and (ne .Verdict "pass") (ne .Verdict "skipped")}}<div class="verdict">{{.Verdict}}</div>{{end}}{{if .Heap}}<div class="heap">{{.Heap}}</div>{{end}}{{range .Labels}}<span class="label">{{.}}</span>{{end}}</td>
+<td class="spec"><a href="{{.Details}}">{{.Name}}</a>{{if and (ne .Verdict "pass") (ne .Verdict "skipped")}}<div class="verdict">{{.Verdict}}</div>{{end}}{{if .Heap}}<div class="heap">{{.Heap}}</div>{{end}}{{if .StillRising}}<div class="caveat">passed, but memory was still rising when the run ended: a longer load may fail it</div>{{end}}{{range .Labels}}<span class="label">{{.}}</span>{{end}}</td>
 {{range .Cells}}<td class="num" data-key="{{.SortKey}}">{{.Text}}</td>{{end}}
 <td class="files">{{if .Plot}}<a href="{{.Plot}}">plot</a> {{end}}{{range .Files}}<a href="{{index . 0}}">{{index . 1}}</a> {{end}}</td>
 </tr>

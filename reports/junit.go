@@ -194,6 +194,11 @@ func caseProperties(dir, suite string, spec SpecSummary, sr types.SpecReport) []
 		if series := judgedSeries(spec.Judgments); series != "" {
 			add("judged_on", string(series))
 		}
+		for _, j := range spec.Judgments {
+			if j.Caveat != "" {
+				add("caveat", j.Caveat)
+			}
+		}
 		if limit > 0 {
 			add("limit_mb", mbValue(float64(limit)))
 		}

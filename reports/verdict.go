@@ -27,6 +27,9 @@ type Judgment struct {
 	// Series is the measure the matcher judged, such as PSS for a forked
 	// pool; empty for the tree's RSS.
 	Series recording.Series `json:"series,omitempty"`
+	// Caveat is what the spec's author should know of a pass
+	// (matchers.Caveat): memory still rising when the run ended.
+	Caveat string `json:"caveat,omitempty"`
 }
 
 // Verdicts, as the first word of a Verdict.

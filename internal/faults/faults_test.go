@@ -66,6 +66,22 @@ func TestFaultsWithinSpecs(t *testing.T) {
 	}
 	r.expectFiles(exits, "csv", "log", "png")
 
+	// A slow leak under a load too short for it to add the budget passes,
+	// and the pass says that memory was still rising and how long a run
+	// would tell, on the console as in the JUnit file.
+	creep := r.testcase("faults", "passes a slow leak under too short a load, and says so")
+	if f := failure(creep); f != nil {
+		t.Errorf("%q failed: %s", creep.Name, f.Message)
+	}
+	stillRising := regexp.MustCompile(`^Memory was still rising when the run ended: by at least \d+\.\d MB/min \(95 %\), \+\d+\.\d MB over the \d+\.\d s judged, ` +
+		`more than a quarter of the 32\.0 MB allowed\. If this spec guards a slow leak, load it for longer: a climb that steady adds the 16\.0 MB that fail the spec in about \d+\.\d s judged, and a run of \d+\.\d s or more judges twice that\.$`)
+	if got := property(creep, "caveat"); !stillRising.MatchString(got) {
+		t.Errorf("%q: caveat = %q, want it to match %q", creep.Name, got, stillRising)
+	}
+	if !strings.Contains(r.out(), "Memory was still rising when the run ended") {
+		t.Errorf("the console does not show the caveat:\n%s", r.out())
+	}
+
 	ceiling := r.testcase("faults", "leaks through the memory ceiling")
 	expectFailure(t, ceiling, "failed", regexp.MustCompile(
 		`^wait for 60 jobs on faults \(\d+ finished, 0 failed, \d started, \d+ queued, 0 scheduled\): python3 was killed: the worker's process tree reached \d+\.\d MB, above the 192\.0 MB ceiling, and was killed$`))

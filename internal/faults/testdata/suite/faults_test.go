@@ -67,6 +67,17 @@ for _ in range(30):
     time.sleep(0.1)
 `
 
+// creep keeps 256 KiB every 100 ms, about 150 MB/min: some 12 MB over the
+// few seconds a spec judges, too little to fail a 32 MB budget, steadily
+// enough to be still rising.
+const creep = `import time
+kept = []
+print("ready", flush=True)
+while True:
+    kept.append(b"\xa5" * (256 * 1024))
+    time.sleep(0.1)
+`
+
 // crashLoop is a supervisor whose worker dies as it starts, every time, and
 // which restarts it for ever: it never says it is ready.
 const crashLoop = `import os, sys, time
@@ -189,6 +200,16 @@ var _ = Describe("a worker", func() {
 			// Time after the exit, which the recording must not read as
 			// the worker freeing what it held.
 			time.Sleep(2 * time.Second)
+			env.Judge(run.Finish(), PlateauWithin(32*MB))
+		})
+
+		It("passes a slow leak under too short a load, and says so", func(ctx SpecContext) {
+			proc := env.Start(ctx, worker.Command{
+				Argv:  []string{env.Config.Python.Interpreter, "-c", creep},
+				Ready: regexp.MustCompile(`^ready$`),
+			})
+			run := env.Record(proc)
+			time.Sleep(4 * time.Second)
 			env.Judge(run.Finish(), PlateauWithin(32*MB))
 		})
 
