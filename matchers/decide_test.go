@@ -276,3 +276,36 @@ func TestDecideLetsABoundedClimbPastTheWarmUpEnd(t *testing.T) {
 		t.Errorf("Decision = %v at look %d (%v): %s\nwant a pass, as the fixed run of the minute", d.Verdict, d.Look, d.At, d.Message)
 	}
 }
+
+// TestDecideWaitsForFreshLiveHeapReadings: a Go worker's live heap changes
+// only when a collection ends, so a level stretch between rare
+// collections is a few readings, not the dozens of samples it spans. An
+// interim look passes it only once enough collections read it level.
+func TestDecideWaitsForFreshLiveHeapReadings(t *testing.T) {
+	heap := func(collectEvery time.Duration) recording.Recording {
+		rec := sampled(100*time.Millisecond, 10*time.Second, func(time.Duration) uint64 { return 200 * matchers.MB })
+		for i := range rec.Samples {
+			s := &rec.Samples[i]
+			s.GoRuntime, s.HeapLive, s.GCCycles = true, 50*matchers.MB, 1+uint64(s.At/collectEvery)
+		}
+		return rec.Series(recording.HeapLive)
+	}
+	plan := matchers.Plan{Max: 10 * time.Second} // looks every 1.7 s, warm-up 2 s
+	for _, tc := range []struct {
+		name         string
+		collectEvery time.Duration
+		look         int
+	}{
+		{"a collection every 200 ms", 200 * time.Millisecond, 3},
+		// Four readings after the warm-up by the fifth look, at 8.3 s:
+		// the level is only read at the last look, as for a fixed run.
+		{"a collection every 2 s", 2 * time.Second, 6},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := firstDecision(t, heap(tc.collectEvery), plan, matchers.PlateauWithin(32*matchers.MB))
+			if d.Verdict != matchers.Passed || d.Look != tc.look {
+				t.Errorf("decided %v at look %d, want passed at look %d: %s", d.Verdict, d.Look, tc.look, d.Message)
+			}
+		})
+	}
+}

@@ -88,7 +88,38 @@ func (m *matcher) find(actual any, l look) (finding, error) {
 		// series stops where the interesting part began.
 		f.passed, f.evidence, f.outcome = false, stats.Beyond, abortedOutcome(rec.Aborted)
 	}
+	if err == nil && l.confidence != 0 && f.evidence == stats.Within && rec.Measure == recording.HeapLive &&
+		freshReadings(rec, f.judgedFrom) < stats.MinPoints {
+		// A Go worker's live heap is measured only when a collection
+		// ends, and stands still in between however the heap grows: a
+		// judged span with few collections is a few readings, however many
+		// windows it is cut into, too few to promise a plateau early. A
+		// worker leaking slowly between rare collections read as a level
+		// line, certain at 99.9 %.
+		f.evidence = stats.Unsure
+	}
 	return f, err
+}
+
+// freshReadings returns how many readings of a Go worker's live heap the
+// samples from judgedFrom on carry: the one standing at judgedFrom and one
+// more for each collection completed since.
+func freshReadings(rec recording.Recording, judgedFrom time.Duration) int {
+	first := -1
+	var last uint64
+	for _, s := range rec.Samples {
+		if s.At < judgedFrom || !s.GoRuntime {
+			continue
+		}
+		if first < 0 {
+			first = int(s.GCCycles)
+		}
+		last = s.GCCycles
+	}
+	if first < 0 {
+		return 0
+	}
+	return int(last) - first + 1
 }
 
 // windowOptions are the options of the matchers that judge the windows after
@@ -111,6 +142,7 @@ func openWindows(j judge, s settings, rec recording.Recording, l look, room floa
 	f = finding{
 		expectation: j.bound().Expectation,
 		chart:       chart(at, rss, env.WarmUp, "warm-up ends", floor, max(env.Peak, floor+room)),
+		judgedFrom:  env.WarmUp,
 	}
 	if !judged {
 		f.details = fmt.Sprintf("%s, too few after the %s warm-up to judge its %s", runFigures(env), seconds(env.WarmUp), subject)

@@ -33,6 +33,9 @@ type finding struct {
 	// caveat is what the spec's author should know of a recording that
 	// passed, in sentences; empty when there is nothing to tell.
 	caveat string
+	// judgedFrom is where the judged part of the series begins: the end
+	// of the warm-up, for the matchers that leave one out.
+	judgedFrom time.Duration
 }
 
 // message composes the failure message of the positive form or, when
