@@ -82,6 +82,12 @@ func TestFaultsWithinSpecs(t *testing.T) {
 		t.Errorf("the console does not show the caveat:\n%s", r.out())
 	}
 
+	// Two processes of one spec each keep their own log.
+	logs := r.testcase("faults", "logs each process it starts to a file of its own")
+	if f := failure(logs); f != nil {
+		t.Errorf("%q failed: %s", logs.Name, f.Message)
+	}
+
 	ceiling := r.testcase("faults", "leaks through the memory ceiling")
 	expectFailure(t, ceiling, "failed", regexp.MustCompile(
 		`^wait for 60 jobs on faults \(\d+ finished, 0 failed, \d started, \d+ queued, 0 scheduled\): python3 was killed: the worker's process tree reached \d+\.\d MB, above the 192\.0 MB ceiling, and was killed$`))

@@ -213,6 +213,22 @@ var _ = Describe("a worker", func() {
 			env.Judge(run.Finish(), PlateauWithin(32*MB))
 		})
 
+		It("logs each process it starts to a file of its own", func(ctx SpecContext) {
+			say := func(line string) worker.Command {
+				return worker.Command{
+					Argv:  []string{env.Config.Python.Interpreter, "-c", "import time; print(" + `"` + line + `"` + ", flush=True); time.sleep(60)"},
+					Ready: regexp.MustCompile("^" + line + "$"),
+				}
+			}
+			first := env.Start(ctx, say("the worker ready"))
+			second := env.Start(ctx, say("its client ready"))
+			Expect(first.LogPath()).To(Equal(env.SpecPath("log")))
+			Expect(second.LogPath()).To(Equal(env.SpecPath("2.log")))
+			for p, line := range map[*worker.Process]string{first: "the worker ready", second: "its client ready"} {
+				Expect(os.ReadFile(p.LogPath())).To(ContainSubstring(line))
+			}
+		})
+
 		It("leaks through the memory ceiling", func(ctx SpecContext) {
 			proc, queue := startRQ(ctx)
 			run := env.Record(proc)
