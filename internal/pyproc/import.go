@@ -139,7 +139,9 @@ const packageLine = "leakspec-package\t"
 type Package struct {
 	// Name is the package's import name, such as "kombu".
 	Name string
-	// Version is its __version__, or "unknown" when it has none.
+	// Version is its __version__, or "unknown" when it has none. A
+	// __version__ that only repeats another copy's package metadata is
+	// replaced by the version in the copy's build files (see versionOf).
 	Version string
 	// Path is the directory it was imported from.
 	Path string
@@ -156,15 +158,59 @@ func InstallationEpilogue(packages ...string) string {
 		quoted[i] = fmt.Sprintf("%q", p)
 	}
 	// The line begins with packageLine, a tab in Python's escape.
-	return fmt.Sprintf(`import importlib as _il, os as _os
+	return versionOf + fmt.Sprintf(`
 for _name in [%s]:
     try:
         _pkg = _il.import_module(_name)
     except Exception:
         continue
-    print("leakspec-package\t%%s\t%%s\t%%s" %% (_name, getattr(_pkg, "__version__", "unknown"), _os.path.dirname(_pkg.__file__)))
+    print("leakspec-package\t%%s\t%%s\t%%s" %% (_name, _leakspec_version(_name, _pkg), _os.path.dirname(_pkg.__file__)))
 `, strings.Join(quoted, ", "))
 }
+
+// versionOf defines _leakspec_version(name, module): the module's
+// __version__, unless that only repeats the package metadata of another
+// copy. redis-py sets __version__ from importlib.metadata, so a checkout
+// of v5.0.8 first on PYTHONPATH read as Debian's 4.3.4, installed beside
+// it. A version the copy's own files do not spell out, where the metadata
+// found is another copy's, is read from the checkout's build files
+// (pyproject.toml, setup.cfg, setup.py), or else is unknown.
+const versionOf = `import importlib as _il, os as _os, re as _re
+def _leakspec_version(name, mod):
+    v = getattr(mod, "__version__", None)
+    if v is None:
+        return "unknown"
+    v = str(v)
+    path = _os.path.realpath(mod.__file__)
+    package = _os.path.basename(path) == "__init__.py"
+    here = _os.path.dirname(path) if package else path
+    try:
+        from importlib import metadata as _md
+        dist = _md.distribution(name)
+        theirs = _os.path.realpath(str(dist.locate_file(name if package else name + ".py")))
+    except Exception:
+        return v
+    if theirs == here or v != dist.version:
+        return v
+    for f in ["__init__.py", "_version.py", "__version__.py", "version.py", "__about__.py"] if package else [path]:
+        try:
+            with open(_os.path.join(here, f) if package else f) as src:
+                text = src.read()
+            if ("'%s'" % v) in text or ('"%s"' % v) in text:
+                return v
+        except OSError:
+            pass
+    root = _os.path.dirname(here)
+    for f in ("pyproject.toml", "setup.cfg", "setup.py"):
+        try:
+            with open(_os.path.join(root, f)) as src:
+                m = _re.search(r"^\s*version\s*[=:]\s*[\"']?([0-9][^\"'\s,]*)", src.read(), _re.M)
+        except OSError:
+            continue
+        if m:
+            return m.group(1)
+    return "unknown"
+`
 
 // ParseInstallation returns the packages that the epilogue of
 // InstallationEpilogue printed among lines, in its order.

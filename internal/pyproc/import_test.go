@@ -190,3 +190,50 @@ func TestInstallationEpilogue(t *testing.T) {
 		t.Errorf("ParseInstallation(%q) = %+v, want %+v", lines, got, want)
 	}
 }
+
+// TestInstallationEpilogueReadsACheckoutsOwnVersion: a package that sets
+// __version__ from importlib.metadata, as redis-py does, reads the metadata
+// of whichever copy is installed; a checkout of it first on PYTHONPATH must
+// not be reported as that copy's version.
+func TestInstallationEpilogueReadsACheckoutsOwnVersion(t *testing.T) {
+	if _, err := os.Stat(python); err != nil {
+		t.Skipf("%s is needed to run the epilogue: %v", python, err)
+	}
+	root := t.TempDir()
+	write := func(rel, text string) {
+		path := filepath.Join(root, rel)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fromMetadata := "from importlib import metadata\n__version__ = metadata.version('leakspec_probe_pkg')\n"
+	write("site/leakspec_probe_pkg-4.3.4.dist-info/METADATA", "Metadata-Version: 2.1\nName: leakspec_probe_pkg\nVersion: 4.3.4\n")
+	write("site/leakspec_probe_pkg/__init__.py", fromMetadata)
+	write("checkout/leakspec_probe_pkg/__init__.py", fromMetadata)
+	write("checkout/setup.py", "from setuptools import setup\n\nsetup(\n    name=\"leakspec_probe_pkg\",\n    version=\"5.0.8\",\n)\n")
+	write("literal/leakspec_probe_pkg/__init__.py", "__version__ = '4.3.4'\n")
+	write("bare/leakspec_probe_pkg/__init__.py", fromMetadata)
+	site := filepath.Join(root, "site")
+	for _, tc := range []struct {
+		first, version string
+	}{
+		{"site", "4.3.4"},     // the installed copy: its metadata is its own
+		{"checkout", "5.0.8"}, // from its setup.py
+		{"literal", "4.3.4"},  // it spells its version out: the same, but its own
+		{"bare", "unknown"},   // no build file says
+	} {
+		dir := filepath.Join(root, tc.first)
+		env := []string{"PYTHONPATH=" + dir + string(os.PathListSeparator) + site}
+		lines, err := Import(context.Background(), python, env, nil, InstallationEpilogue("leakspec_probe_pkg"))
+		if err != nil {
+			t.Fatalf("Import: %v", err)
+		}
+		want := []Package{{Name: "leakspec_probe_pkg", Version: tc.version, Path: filepath.Join(dir, "leakspec_probe_pkg")}}
+		if got := ParseInstallation(lines); !slices.Equal(got, want) {
+			t.Errorf("%s first: ParseInstallation = %+v, want %+v", tc.first, got, want)
+		}
+	}
+}
