@@ -83,6 +83,25 @@ func TestTextChainsEachSiteWithItsOwnObject(t *testing.T) {
 	}
 }
 
+// TestTextPrefersAChainThatReachesARoot: of a site's objects, one held by
+// garbage and one by a buffer, the buffer's chain is the one that says what
+// keeps the site, whichever object is larger.
+func TestTextPrefersAChainThatReachesARoot(t *testing.T) {
+	site := []Frame{{File: "/app/reader.py", Line: 9}}
+	r := &Report{
+		Before: &Snapshot{Processes: []ProcessSnapshot{{Tracing: true}}},
+		Growth: []Growth{{Frames: site, SizeDiff: 20_000_000, CountDiff: 1200}},
+		Retained: []Retained{
+			{Type: "str", Size: 16_049, Allocated: site, Chain: []string{"str (16.0 KB)", "dict['result']", "AsyncResult._cache"}, Stopped: "depth or garbage", BySite: true},
+			{Type: "dict", Size: 184, Allocated: site, Chain: []string{"dict (184 B)", "dict['4f1c']", "RedisBackend._pending_messages", "app.backend (module global)"}, Complete: true, BySite: true},
+		},
+	}
+	want := "  retained by: dict (184 B) <- dict['4f1c'] <- RedisBackend._pending_messages <- app.backend (module global)"
+	if text := r.Text(); !strings.Contains(text, want) {
+		t.Errorf("Text() lacks\n%s\nin\n%s", want, text)
+	}
+}
+
 func TestTextSaysWhenTheWorkersOwnCollectorFreedMostOfWhatItMade(t *testing.T) {
 	// Untraced, as by default: 45 MB of RSS grew and the last collection
 	// found little garbage, but the worker's collector had freed far more

@@ -259,7 +259,7 @@ func (r *Report) Text() string {
 
 var index = regexp.MustCompile(`\[\d+\]`)
 
-// chainFor is the retainer chain of the largest retained object that was
+// chainFor is the retainer chain of the best retained object that was
 // allocated at the site (with its whole traceback, or else at its
 // innermost frame: another site's object from the same line), with a
 // count of the others retained alike (same chain but for list and tuple
@@ -271,10 +271,23 @@ func (r *Report) chainFor(frames []Frame) string {
 	at := func(rt *Retained) bool {
 		return len(rt.Allocated) > 0 && rt.Allocated[0].File == frames[0].File && rt.Allocated[0].Line == frames[0].Line
 	}
+	// The best object: allocated with the site's whole traceback, then
+	// with a chain that reaches a root, then the largest (the order of
+	// Retained).
+	rank := func(rt *Retained) int {
+		n := 0
+		if sameTraceback(rt.Allocated, frames) {
+			n += 2
+		}
+		if rt.Complete {
+			n++
+		}
+		return n
+	}
 	var first *Retained
 	for i := range r.Retained {
 		rt := &r.Retained[i]
-		if at(rt) && (first == nil || sameTraceback(rt.Allocated, frames) && !sameTraceback(first.Allocated, frames)) {
+		if at(rt) && (first == nil || rank(rt) > rank(first)) {
 			first = rt
 		}
 	}
@@ -297,7 +310,7 @@ func (r *Report) chainFor(frames []Frame) string {
 	case first.Stopped == "time":
 		s += " <- ... (the search ran out of time before a root)"
 	default:
-		s += " <- ... (no root reached: held by garbage, or deeper than the search)"
+		s += " <- ... (no root reached: held by garbage, by what the collector does not follow, or deeper than the search)"
 	}
 	if alike > 0 {
 		s += fmt.Sprintf(" (and %d more alike)", alike)

@@ -116,22 +116,28 @@ def _largest_traced(objs, k, min_bytes, deadline, ignore):
 
 
 def _site_examples(objs, sites, deadline, ignore):
-    """One live object allocated at each of sites (frames as tracemalloc
+    """Live objects allocated at each of sites (frames as tracemalloc
     keeps them, the sizes of their blocks, and the sizes that hold most of
-    their bytes), with the objects that hold it as _largest_traced gives
-    them, in the order of sites; a site none of whose objects is found
-    before the deadline is left out. An object of the sizes that hold most
-    of the bytes is preferred: the search stops once each site has one.
+    their bytes, its bulk), with the objects that hold each as
+    _largest_traced gives them, in the order of sites; a site none of
+    whose objects is found before the deadline is left out.
+
+    For each site, up to _PER_SITE objects of its bulk and as many of other
+    sizes, each held in another way (by holders of other types): the first
+    found may be held by garbage while the rest of the site sits in a
+    buffer, whose chain alone reaches a root. The large containers are
+    looked into first, then every object, oldest first, until each site
+    has an object of its bulk. Untracked dicts and tuples are looked into
+    two levels deep.
 
     Asking every object for its traceback would take seconds in a large
     heap (each answer is a traced allocation too), so only an object the
     size of one of the sites' blocks is asked: a str or bytes is one block
     of its __sizeof__, and a container's own block is its fixed part and
-    the collector's header, its items another. Of what a large container
-    holds, only _SAMPLE items spread over it, the last among them, are
-    looked at: a container that holds a leak's many objects holds them
-    throughout, and appended last. The traceback must then be the site's,
-    all frames."""
+    the collector's header, its items another. Of what a container holds,
+    only _SAMPLE items spread over it, the last among them, are looked at:
+    a container that holds a leak's many objects holds them throughout,
+    and appended last. The traceback must then be the site's, all frames."""
     if not sites:
         return []
     # The sizes are turned into what __sizeof__ and __basicsize__ answer,
@@ -144,7 +150,7 @@ def _site_examples(objs, sites, deadline, ignore):
         bulk.append((_sizeof_of(most), _basicsize_of(most)))
     traceback_of = tracemalloc._get_object_traceback  # raw frames, as snapshots keep them
     get_referents, is_tracked = gc.get_referents, gc.is_tracked
-    found, done = {}, set()
+    found, done = {}, set()  # site -> [(object, holders, of the bulk, kind)]
 
     def consider(o, holders):
         t = type(o)
@@ -154,31 +160,61 @@ def _site_examples(objs, sites, deadline, ignore):
         n = want.get(traceback_of(o))
         if n is None or n in done:
             return
-        if s in bulk[n][0] or b in bulk[n][1]:
-            done.add(n)
-        elif n in found:
+        of_bulk = s in bulk[n][0] or b in bulk[n][1]
+        examples = found.setdefault(n, [])
+        # One example per kind of holding: a thousand results held alike
+        # by dropped AsyncResults would otherwise crowd out the one buffer
+        # that holds the rest, and that reaches a root.
+        kind = (t,) + tuple(type(h) for h in holders)
+        if any(e[3] == kind and e[2] == of_bulk for e in examples) or sum(e[2] == of_bulk for e in examples) == _PER_SITE:
             return
-        found[n] = (o, holders)
-        if len(done) == len(want):
-            raise _Found
+        examples.append((o, holders, of_bulk, kind))
+        if sum(e[2] for e in examples) == _PER_SITE:
+            done.add(n)
+            if len(done) == len(want):
+                raise _Found
+
+    def look_into(r, holders, depth):
+        # Untracked dicts and tuples, which the collector does not list,
+        # nested as decoded messages are: a result dict in a buffer dict.
+        for rr in _spread(get_referents(r)):
+            if not is_tracked(rr):
+                consider(rr, (r,) + holders)
+                if depth > 1 and type(rr) in _SEE_THROUGH:
+                    look_into(rr, (r,) + holders, depth - 1)
+
+    def scan(o):
+        consider(o, ())
+        for r in _spread(get_referents(o)):
+            if not is_tracked(r):
+                consider(r, (o,))
+                if type(r) in _SEE_THROUGH:
+                    look_into(r, (o,), 2)
 
     try:
-        for start in range(0, len(objs), _CHUNK):
-            if start % 4096 == 0 and time.monotonic() > deadline:
+        # The large containers first, largest first: a leak of many small
+        # objects is a buffer that holds them, large by now, while the
+        # objects that hold one each (dropped AsyncResults caching one
+        # result) are as often garbage not collected yet.
+        large = [o for o in objs if type(o).__sizeof__(o) >= _LARGE_HOLDER]
+        large.sort(key=lambda o: type(o).__sizeof__(o), reverse=True)
+        for k, o in enumerate(large):
+            if k % 256 == 0 and time.monotonic() > deadline:
                 break
-            for o in objs[start:start + _CHUNK]:
-                consider(o, ())
-                for r in _spread(get_referents(o)):
-                    if is_tracked(r):
-                        continue
-                    consider(r, (o,))
-                    if type(r) in _SEE_THROUGH:
-                        for rr in _spread(get_referents(r)):
-                            if not is_tracked(rr):
-                                consider(rr, (r, o))
+            scan(o)
+        del large
+        # Then, oldest first (the collector lists the youngest first),
+        # until each site has an object of its bulk.
+        for end in range(len(objs), 0, -_CHUNK):
+            if all(any(e[2] for e in found.get(n, ())) for n in range(len(want))):
+                break
+            if end % 4096 < _CHUNK and time.monotonic() > deadline:
+                break
+            for o in objs[max(end - _CHUNK, 0):end]:
+                scan(o)
     except _Found:
         pass
-    return [found[n] for n in sorted(found)]
+    return [(e[0], e[1]) for n in sorted(found) for e in found[n]]
 
 
 class _Found(Exception):
@@ -187,6 +223,16 @@ class _Found(Exception):
 
 # How many of a container's items the search for a site's objects looks at.
 _SAMPLE = 32
+
+# The size from which a container is scanned first for a site's objects:
+# some hundred items.
+_LARGE_HOLDER = 4096
+
+# How many objects of a site the search explains, each held in another way
+# (by holders of other types): the first found may be held by garbage (a
+# result cached in a dropped AsyncResult) while most of the site sits in a
+# buffer that is not.
+_PER_SITE = 3
 
 
 def _spread(items):
@@ -305,6 +351,12 @@ def _roots():
 # interesting one.
 _MAX_FRONTIER = 2000
 
+# How many referrers of one type one level follows at most, so that
+# thousands of one kind (a backend's AsyncResults, garbage in cycles) do
+# not fill the frontier before the one holder that leads to a root (the
+# thread-local it lives in).
+_MAX_PER_TYPE = 64
+
 
 def _chains(targets, roots, deadline, depth):
     """Breadth-first over referrers from all targets at once, one pass of
@@ -351,11 +403,14 @@ def _chains(targets, roots, deadline, depth):
         by_id = {id(o): o for o in frontier}
         referrers = gc.get_referrers(*frontier)
         ignore.update((id(frontier), id(by_id), id(referrers)))
-        following = []
-        ignore.add(id(following))
+        following, per_type = [], {}
+        ignore.update((id(following), id(per_type)))
         for r in referrers:
             rid = id(r)
             if rid in ignore:
+                continue
+            kind = type(r)
+            if per_type.get(kind, 0) >= _MAX_PER_TYPE and not is_root(r):
                 continue
             child = None
             for c in gc.get_referents(r):
@@ -377,7 +432,8 @@ def _chains(targets, roots, deadline, depth):
                 found[n] = r
             elif len(following) < _MAX_FRONTIER:
                 following.append(r)
-        del referrers, by_id
+                per_type[kind] = per_type.get(kind, 0) + 1
+        del referrers, by_id, per_type
         frontier = following
 
     def path(end, target):

@@ -10,5 +10,5 @@ import heap_jobs
 
 dramatiq.set_broker(RedisBroker(url=os.environ["REDIS_URL"]))
 
-for _name in ("keep", "keep_pending", "drop", "cycle"):
+for _name in ("keep", "keep_pending", "keep_pending_in_local", "drop", "cycle"):
     dramatiq.actor(getattr(heap_jobs, _name), actor_name=_name, max_retries=0)

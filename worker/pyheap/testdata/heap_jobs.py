@@ -7,6 +7,7 @@ refers, through its traceback, to the frame that refers to the exception.
 
 import gc
 import json
+import threading
 
 _kept = []
 
@@ -46,6 +47,57 @@ def keep_pending(mb):
     pending = _backend._pending_messages
     for _ in range(mb * 64):
         pending[len(pending)] = {"status": "SUCCESS", "result": "%16000d" % len(pending)}
+    return len(pending)
+
+
+class App:
+    """An app whose backend lives in a thread-local, as Celery's does."""
+
+    def __init__(self):
+        self._local = threading.local()
+
+
+class Result:
+    def __init__(self, backend):
+        self.backend = backend
+        self.me = self  # a cycle: garbage once dropped, until a collection
+
+
+_app = App()
+
+
+def keep_pending_in_local(mb):
+    """keep_pending, with the backend held only by a thread-local of a
+    module global, and thousands of results in garbage cycles referring to
+    it, as Celery #8166's reader had AsyncResults: the holders a retainer
+    search meets first, none of them reaching a root."""
+    backend = getattr(_app._local, "backend", None)
+    if backend is None:
+        backend = _app._local.backend = Backend()
+        # Old by the time the leak is looked into, as in a worker that has
+        # run for a while: the collector lists the young garbage first.
+        gc.collect()
+    gc.disable()
+    for _ in range(3000):
+        Result(backend)
+    pending = backend._pending_messages
+    for _ in range(mb * 64):
+        pending[len(pending)] = {"status": "SUCCESS", "result": "%16000d" % len(pending)}
+    return len(pending)
+
+
+def keep_half_pending(mb):
+    """keep_pending, where every other result is held only by garbage (a
+    dropped result object in a cycle) and the rest by the backend's
+    buffer: the buffer is what leaks."""
+    gc.disable()
+    pending = _backend._pending_messages
+    for i in range(mb * 128):
+        result = {"status": "SUCCESS", "result": "%16000d" % i}
+        if i % 2:
+            pending[len(pending)] = result
+        else:
+            Result(_backend).cache = result
     return len(pending)
 
 
