@@ -20,11 +20,10 @@ class _Budget(Exception):
 
 def retainers(k, min_bytes, seconds, depth, sites=()):
     """For the k largest objects, at least min_bytes each, traced since
-    tracing started and still alive, and for one object allocated at each
-    of sites (frames as tracemalloc keeps them, smallest and largest block),
-    a chain of referrers to a root (a module's global, a thread's frame),
-    searched for at most seconds and depth levels: the probe's "retainers"
-    command."""
+    tracing started and still alive, and for a few objects of each of sites
+    (see _site_examples), a chain of referrers to a root (a module's
+    global, a thread's frame), searched for at most seconds and depth
+    levels: the probe's "retainers" command."""
     deadline = time.monotonic() + seconds
     if not tracemalloc.is_tracing():
         return {"pid": os.getpid(), "error": "tracing is off: send start first"}
@@ -166,7 +165,8 @@ def _site_examples(objs, sites, deadline, ignore):
         # by dropped AsyncResults would otherwise crowd out the one buffer
         # that holds the rest, and that reaches a root.
         kind = (t,) + tuple(type(h) for h in holders)
-        if any(e[3] == kind and e[2] == of_bulk for e in examples) or sum(e[2] == of_bulk for e in examples) == _PER_SITE:
+        alike = [e for e in examples if e[2] == of_bulk]
+        if len(alike) == _PER_SITE or any(e[3] == kind for e in alike):
             return
         examples.append((o, holders, of_bulk, kind))
         if sum(e[2] for e in examples) == _PER_SITE:
