@@ -102,8 +102,8 @@ type Collected struct {
 // Retained is one object allocated since Start and still alive, and the
 // referrers that keep it: Chain[0] is the object, each next entry the one
 // that refers to the previous. It is one of the largest such objects, or
-// with BySite one object of a site that grew in blocks too small for that
-// search (RetainerLimits.Sites). Complete says the chain ends at a root
+// with BySite one of the few objects explained of a site that grew in
+// blocks too small for that search (RetainerLimits.Sites). Complete says the chain ends at a root
 // (a module global, a live thread's frame, a running coroutine); an
 // incomplete one ran out of depth or time, or the object is only held by
 // garbage.
@@ -128,8 +128,9 @@ type RetainerLimits struct {
 	Time     time.Duration // per process; 30 s when zero
 	Depth    int           // hops at most; 24 when zero
 	// Sites is how many of the sites that grew the most in blocks smaller
-	// than MinBytes Report explains with one object each, 3 when zero:
-	// a leak of many small objects has no large one to find.
+	// than MinBytes Report explains, 3 when zero, each with up to three
+	// objects held in different ways: a leak of many small objects has no
+	// large one to find.
 	Sites int
 }
 
