@@ -22,14 +22,24 @@ type Bound struct {
 // the messages, such as fixtures' Run.Explain) says so with a method
 // Unwrap() types.GomegaMatcher, and has the bound of the one it wraps.
 func BoundOf(m types.GomegaMatcher) (Bound, bool) {
+	w, ok := unwrap(m)
+	if !ok {
+		return Bound{}, false
+	}
+	return w.judge.bound(), true
+}
+
+// unwrap returns the matcher of this package that m is or wraps, through
+// any number of Unwrap() types.GomegaMatcher methods.
+func unwrap(m types.GomegaMatcher) (*matcher, bool) {
 	for {
 		switch w := m.(type) {
 		case *matcher:
-			return w.judge.bound(), true
+			return w, true
 		case interface{ Unwrap() types.GomegaMatcher }:
 			m = w.Unwrap()
 		default:
-			return Bound{}, false
+			return nil, false
 		}
 	}
 }

@@ -16,18 +16,13 @@ import (
 //		AddReportEntry("caveat", note)
 //	}
 func Caveat(actual any, m types.GomegaMatcher) string {
-	for {
-		switch w := m.(type) {
-		case *matcher:
-			f, err := w.find(actual, look{})
-			if err != nil || !f.passed {
-				return ""
-			}
-			return f.caveat
-		case interface{ Unwrap() types.GomegaMatcher }:
-			m = w.Unwrap()
-		default:
-			return ""
-		}
+	w, ok := unwrap(m)
+	if !ok {
+		return ""
 	}
+	f, err := w.find(actual, look{})
+	if err != nil || !f.passed {
+		return ""
+	}
+	return f.caveat
 }
